@@ -1,0 +1,131 @@
+import path from 'node:path'
+import express, { type Express } from 'express'
+import session from 'express-session'
+import cookieParser from 'cookie-parser'
+import helmet from 'helmet'
+import { pinoHttp } from 'pino-http'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.js'
+import type { Db } from './db/knex.js'
+import { engineOf } from './db/knex.js'
+import type { Logger } from './logger.js'
+import type { Clock } from './shared/clock.js'
+import { DbSessionStore } from './http/session-store.js'
+import { createIdentityMiddleware } from './http/auth.js'
+import { createCsrf } from './http/csrf.js'
+import { createErrorHandler, notFoundHandler } from './http/errors.js'
+import { setupViews, VIEWS_DIR } from './http/views.js'
+import { createUploadGuard } from './http/uploads.js'
+import type { AccountsService } from './accounts/service.js'
+import type { CompaniesService } from './companies/service.js'
+import type { FilesService } from './files/service.js'
+import type { PointsService } from './points/service.js'
+import type { DocumentsService } from './documents/service.js'
+import type { TokensService } from './api/service.js'
+import type { AdminService } from './admin/service.js'
+import { accountsRoutes } from './accounts/routes.js'
+import { companiesRoutes } from './companies/routes.js'
+import { pointsRoutes } from './points/routes.js'
+import { documentsRoutes } from './documents/routes.js'
+import { tokensRoutes, apiRoutes } from './api/routes.js'
+import { adminRoutes } from './admin/routes.js'
+import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
+
+/** Everything the app needs, built once by the composition root (`main.ts`) or by the test support. */
+export interface AppDeps {
+  config: Config
+  db: Db
+  logger: Logger
+  clock: Clock
+  accounts: AccountsService
+  companies: CompaniesService
+  files: FilesService
+  points: PointsService
+  documents: DocumentsService
+  tokens: TokensService
+  admin: AdminService
+}
+
+/** Builds the Express app without listening (tests drive it directly). */
+export function buildApp(deps: AppDeps): Express {
+  const { config, db, logger, clock } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', 'loopback')
+  setupViews(app, config.timezone)
+  app.locals.supplierName = config.supplierName
+  app.locals.sandbox = { dadata: config.dadata.sandbox, mail: config.mail.sandbox, any: config.dadata.sandbox || config.mail.sandbox }
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
+        res.setHeader('X-Request-Id', id)
+        return id
+      },
+      autoLogging: { ignore: (req) => req.url?.startsWith('/assets/') ?? false },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // Lean request lines: no headers, so cookies and tokens never reach the log.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  )
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:'],
+          // On plain-http development hosts an upgrade directive would break every asset.
+          'upgrade-insecure-requests': config.session.secureCookie ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.session.secureCookie,
+    }),
+  )
+
+  app.get('/healthz', async (_req, res) => {
+    await db.raw('select 1')
+    res.json({ status: 'ok', db: engineOf(db) })
+  })
+  app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }))
+
+  // Machine-to-machine surfaces: no session cookie, no CSRF; authenticated their own way.
+  app.use('/sandbox/dadata', express.json({ limit: '20kb' }), sandboxApiRoutes(deps))
+  app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
+
+  app.use(cookieParser())
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }))
+  app.use(express.json({ limit: '200kb' }))
+  app.use(
+    session({
+      name: config.session.cookieName,
+      secret: config.session.secret,
+      store: new DbSessionStore(db, clock, config.session.idleMs),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      unset: 'destroy',
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/', maxAge: config.session.idleMs },
+    }),
+  )
+  app.use(createIdentityMiddleware(deps))
+  const csrf = createCsrf(config)
+  app.use(csrf.token)
+  app.use(csrf.protectForms)
+  const upload = createUploadGuard(config.uploads.maxBytes, csrf.protect)
+
+  app.use(accountsRoutes(deps))
+  app.use(companiesRoutes(deps))
+  app.use(pointsRoutes({ ...deps, upload }))
+  app.use(documentsRoutes({ ...deps, upload }))
+  app.use(tokensRoutes(deps))
+  app.use('/admin', adminRoutes({ ...deps, upload }))
+  app.use('/sandbox', sandboxPageRoutes(deps))
+
+  app.use(notFoundHandler)
+  app.use(createErrorHandler(logger))
+  return app
+}

@@ -1,0 +1,55 @@
+import type { Party } from '../integrations/dadata/types.js'
+import { EDO_OPERATORS, ROLE_LABELS, statusLabel } from './rules.js'
+import type { LookupOutcome, MemberCompany } from './types.js'
+
+const KIND_LABELS = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
+
+/** The company card as templates show it. */
+export function presentCompany(c: MemberCompany) {
+  return {
+    ...c,
+    kindLabel: KIND_LABELS[c.kind],
+    roleLabel: ROLE_LABELS[c.role],
+    statusText: statusLabel(c),
+    isPerson: c.kind === 'person',
+    isLegal: c.kind === 'legal',
+    requisitesEditable: c.kind !== 'person' && !c.requisites_checked && c.status === 'unverified',
+    edoOperatorName: c.edo_operator ? EDO_OPERATORS[c.edo_operator] ?? c.edo_operator : '',
+  }
+}
+
+function card(p: Party) {
+  return {
+    inn: p.inn,
+    kpp: p.kpp ?? '',
+    ogrn: p.ogrn ?? '',
+    kind: p.kind,
+    name_short: p.nameShort,
+    name_full: p.nameFull,
+    legal_form: p.legalForm,
+    director_name: p.directorName,
+    director_post: p.directorPost,
+    legal_address: p.legalAddress,
+    is_branch: p.isBranch,
+  }
+}
+
+/** A lookup result for the form and for the `/lookup/party` JSON the page script reads. */
+export function presentLookup(o: LookupOutcome, chosenKpp: string) {
+  switch (o.status) {
+    case 'found':
+      return {
+        status: o.status,
+        ok: true,
+        party: card(o.party),
+        branches: o.branches.map((b) => ({ kpp: b.kpp ?? '', address: b.legalAddress, head: !b.isBranch, selected: (b.kpp ?? '') === (chosenKpp || o.party.kpp) })),
+        message: o.branches.length ? `У организации есть обособленные подразделения (${o.branches.length - 1}): выбран головной офис, можно выбрать другой КПП.` : '',
+      }
+    case 'refused':
+      return { status: o.status, ok: false, party: card(o.party), message: o.message, field: 'inn' }
+    case 'invalid':
+      return { status: o.status, ok: false, message: o.message, field: o.field }
+    default:
+      return { status: o.status, ok: false, message: o.message, manual: true }
+  }
+}

@@ -1,0 +1,132 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+/** The project root: templates, assets and the default `var/` folder are resolved from here, never from the compiled file. */
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes')
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().default(path.join(ROOT_DIR, 'var', 'portal.sqlite')),
+  SESSION_SECRET: z.string().min(16).optional(),
+  COOKIE_SECURE: bool.optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(60),
+  LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().positive().default(20),
+  LOGIN_MAX_FAILURES_IP: z.coerce.number().int().positive().default(100),
+  DADATA_TOKEN: z.string().optional(),
+  DADATA_URL: z.string().url().default('https://suggestions.dadata.ru/suggestions/api/4_1/rs'),
+  DADATA_TIMEOUT_MS: z.coerce.number().int().positive().default(4000),
+  DADATA_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  DADATA_CACHE_HOURS: z.coerce.number().int().min(0).default(24),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Кабинет оптового покупателя <noreply@b2b.local>'),
+  ALLOW_SANDBOX: bool.default(false),
+  UPLOAD_DIR: z.string().default(path.join(ROOT_DIR, 'var', 'uploads')),
+  UPLOAD_MAX_MB: z.coerce.number().positive().default(10),
+  COMPANY_UPLOAD_QUOTA_MB: z.coerce.number().positive().default(200),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: bool.default(true),
+  DEMO_API_TOKEN: z.string().min(16).optional(),
+  SUPPLIER_NAME: z.string().default('ООО «Зёрна и Листья»'),
+  TIMEZONE: z.string().default('Europe/Moscow'),
+  OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+})
+
+export type Env = z.infer<typeof schema>
+
+/** The typed configuration every module receives; nothing else reads `process.env`. */
+export interface Config {
+  env: Env['NODE_ENV']
+  port: number
+  host: string
+  publicUrl: string
+  db: { client: 'sqlite'; filename: string } | { client: 'mysql'; url: string }
+  session: { secret: string; secureCookie: boolean; cookieName: string; idleMs: number; absoluteMs: number }
+  login: { windowMs: number; maxFailuresAccount: number; maxFailuresIp: number }
+  dadata: { token: string | null; url: string; timeoutMs: number; retries: number; cacheMs: number; sandbox: boolean }
+  mail: { smtpUrl: string | null; from: string; sandbox: boolean }
+  uploads: { dir: string; maxBytes: number; companyQuotaBytes: number }
+  logLevel: Env['LOG_LEVEL']
+  seedDemo: boolean
+  demoApiToken: string | null
+  supplierName: string
+  timezone: string
+  outbox: { intervalSeconds: number; maxAttempts: number }
+}
+
+/**
+ * Reads and validates the environment. Throws with every bad key listed, so a misconfigured server never starts half-way.
+ * Production refuses built-in sandboxes (no DaData token, no SMTP) unless `ALLOW_SANDBOX=1` says so explicitly.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(source)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const production = e.NODE_ENV === 'production'
+  if (production && !e.SESSION_SECRET) throw new Error('Invalid configuration:\n  SESSION_SECRET is required in production')
+  const secureCookie = e.COOKIE_SECURE ?? production
+  const dadataSandbox = !e.DADATA_TOKEN
+  const mailSandbox = !e.SMTP_URL
+  if (production && (dadataSandbox || mailSandbox) && !e.ALLOW_SANDBOX) {
+    const which = [dadataSandbox && 'DADATA_TOKEN', mailSandbox && 'SMTP_URL'].filter(Boolean).join(', ')
+    throw new Error(`Invalid configuration:\n  ${which} not set: production refuses the built-in sandbox unless ALLOW_SANDBOX=1`)
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '')
+  const db: Config['db'] = /^mysql2?:\/\//.test(e.DATABASE_URL)
+    ? { client: 'mysql', url: e.DATABASE_URL }
+    : { client: 'sqlite', filename: e.DATABASE_URL.replace(/^sqlite:(\/\/)?/, '') }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    db,
+    session: {
+      secret: e.SESSION_SECRET ?? 'development-only-session-secret-change-me',
+      secureCookie,
+      // The __Host- prefix makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
+      cookieName: secureCookie ? '__Host-sid' : 'sid',
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    },
+    login: {
+      windowMs: e.LOGIN_WINDOW_MINUTES * 60_000,
+      maxFailuresAccount: e.LOGIN_MAX_FAILURES_ACCOUNT,
+      maxFailuresIp: e.LOGIN_MAX_FAILURES_IP,
+    },
+    dadata: {
+      token: e.DADATA_TOKEN ?? null,
+      // Without a token the real client talks to the built-in sandbox served by this very process.
+      url: dadataSandbox ? `http://127.0.0.1:${e.PORT}/sandbox/dadata` : e.DADATA_URL.replace(/\/$/, ''),
+      timeoutMs: e.DADATA_TIMEOUT_MS,
+      retries: e.DADATA_RETRIES,
+      cacheMs: e.DADATA_CACHE_HOURS * 3_600_000,
+      sandbox: dadataSandbox,
+    },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM, sandbox: mailSandbox },
+    uploads: {
+      dir: path.resolve(e.UPLOAD_DIR),
+      maxBytes: Math.round(e.UPLOAD_MAX_MB * 1024 * 1024),
+      companyQuotaBytes: Math.round(e.COMPANY_UPLOAD_QUOTA_MB * 1024 * 1024),
+    },
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.SEED_DEMO,
+    demoApiToken: e.DEMO_API_TOKEN ?? null,
+    supplierName: e.SUPPLIER_NAME,
+    timezone: e.TIMEZONE,
+    outbox: { intervalSeconds: e.OUTBOX_INTERVAL_SECONDS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+  }
+}

@@ -1,0 +1,48 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import knexFactory, { type Knex } from 'knex'
+import type { Config } from '../config.js'
+
+export type Db = Knex
+
+/**
+ * Opens the one knex instance of the process. SQLite gets WAL, a busy timeout and foreign keys on every connection;
+ * MySQL/MariaDB gets utf8mb4 and UTC so that stored times never shift with the server's zone.
+ */
+export function openDb(config: Config['db']): Db {
+  if (config.client === 'sqlite') {
+    if (config.filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.filename)), { recursive: true })
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: config.filename },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          conn.pragma('journal_mode = WAL')
+          conn.pragma('busy_timeout = 5000')
+          conn.pragma('foreign_keys = ON')
+          conn.pragma('synchronous = NORMAL')
+          done(null, conn)
+        },
+      },
+    })
+  }
+  return knexFactory({
+    client: 'mysql2',
+    connection: { uri: config.url, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false } as Knex.MySql2ConnectionConfig,
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        conn.query("SET time_zone = '+00:00'", (err) => done(err, conn))
+      },
+    },
+  })
+}
+
+/** `sqlite` or `mysql`, as `/healthz` reports it. */
+export function engineOf(db: Db): 'sqlite' | 'mysql' {
+  return db.client.config.client === 'better-sqlite3' ? 'sqlite' : 'mysql'
+}

@@ -1,0 +1,30 @@
+import type { Knex } from 'knex'
+import * as m001 from './001-foundation.js'
+
+interface Migration {
+  up(knex: Knex): Promise<void>
+  down(knex: Knex): Promise<void>
+}
+
+/** Every migration, in order. New migrations are appended here explicitly (no folder scanning). */
+const migrations: Record<string, Migration> = {
+  '001-foundation': m001,
+}
+
+/** A knex migration source over the explicit list above. */
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return Object.keys(migrations)
+  },
+  getMigrationName(name) {
+    return name
+  },
+  async getMigration(name) {
+    return migrations[name]!
+  },
+}
+
+/** Brings the schema up to date; safe to call at every start. */
+export async function migrateLatest(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource })
+}

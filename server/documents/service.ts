@@ -1,0 +1,10 @@
+import type { Db } from '../db/knex.js'
+import type { Clock } from '../shared/clock.js'
+import type { FilesService } from '../files/service.js'
+
+export type DocumentsService = ReturnType<typeof createDocumentsService>
+
+export function createDocumentsService(deps: { db: Db; clock: Clock; files: FilesService }) {
+  void deps
+  return {}
+}

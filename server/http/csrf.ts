@@ -1,0 +1,37 @@
+import type { NextFunction, Request, Response } from 'express'
+import { doubleCsrf } from 'csrf-csrf'
+import type { Config } from '../config.js'
+
+export interface Csrf {
+  /** Puts a token for the current session into `res.locals.csrfToken`. */
+  token(req: Request, res: Response, next: NextFunction): void
+  /** Refuses a state-changing request without a valid token (403). */
+  protect(req: Request, res: Response, next: NextFunction): void
+  /** `protect` for every non-multipart request; multipart routes run `protect` after multer has parsed the body. */
+  protectForms(req: Request, res: Response, next: NextFunction): void
+}
+
+/**
+ * Double-submit CSRF tokens bound to the session id (csrf-csrf), on top of SameSite=Lax cookies. The token travels in the
+ * `_csrf` form field or the `X-CSRF-Token` header.
+ */
+export function createCsrf(config: Config): Csrf {
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => config.session.secret,
+    getSessionIdentifier: (req) => req.sessionID,
+    cookieName: config.session.secureCookie ? '__Host-csrf' : 'csrf',
+    cookieOptions: { sameSite: 'lax', secure: config.session.secureCookie, path: '/', httpOnly: true },
+    getCsrfTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  })
+  return {
+    token(req, res, next) {
+      res.locals.csrfToken = generateCsrfToken(req, res)
+      next()
+    },
+    protect: doubleCsrfProtection,
+    protectForms(req, res, next) {
+      if (req.is('multipart/form-data')) return next()
+      doubleCsrfProtection(req, res, next)
+    },
+  }
+}

@@ -1,0 +1,116 @@
+import http from 'node:http'
+import { pathToFileURL } from 'node:url'
+import { loadConfig, type Config } from './config.js'
+import { createLogger, type Logger } from './logger.js'
+import { openDb, type Db } from './db/knex.js'
+import { migrateLatest } from './db/migrations/index.js'
+import { seedDemo } from './db/seeds/demo.js'
+import { systemClock, type Clock } from './shared/clock.js'
+import { buildApp, type AppDeps } from './app.js'
+import { createPasswordHasher, type PasswordHasher } from './accounts/password.js'
+import { createAccountsService } from './accounts/service.js'
+import { createCompaniesService } from './companies/service.js'
+import { createFilesService } from './files/service.js'
+import { createPointsService } from './points/service.js'
+import { createDocumentsService } from './documents/service.js'
+import { createTokensService } from './api/service.js'
+import { createAdminService } from './admin/service.js'
+import { createDadataClient } from './integrations/dadata/client.js'
+import type { DadataClient } from './integrations/dadata/types.js'
+import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
+import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
+import { startScheduler } from '../jobs/scheduler.js'
+
+export interface Container extends AppDeps {
+  dispatcher: Dispatcher
+  hasher: PasswordHasher
+}
+
+/**
+ * The composition root: builds every client and service once from the config, with plain factory functions. Tests call it
+ * too (with their own clock, database and a cheaper password hash), so production and tests wire the same graph.
+ */
+export function compose(o: {
+  config: Config
+  db: Db
+  logger: Logger
+  clock?: Clock
+  hasher?: PasswordHasher
+  dadata?: DadataClient
+}): Container {
+  const { config, db, logger } = o
+  const clock = o.clock ?? systemClock
+  const hasher = o.hasher ?? createPasswordHasher()
+  const dadata =
+    o.dadata ??
+    createDadataClient({
+      // The sandbox URL is resolved per call, because a server on port 0 learns its port only after listening.
+      get url() {
+        return config.dadata.url
+      },
+      token: config.dadata.token ?? 'sandbox',
+      timeoutMs: config.dadata.timeoutMs,
+      retries: config.dadata.retries,
+      logger,
+    })
+  const accounts = createAccountsService({ db, clock, config, hasher })
+  const companies = createCompaniesService({ db, clock, config, logger, dadata, accounts })
+  const files = createFilesService({ db, clock, config })
+  const points = createPointsService({ db, clock, files })
+  const documents = createDocumentsService({ db, clock, files })
+  const tokens = createTokensService({ db, clock, accounts, companies })
+  const admin = createAdminService({ db, clock })
+  const dispatcher = createDispatcher({
+    db,
+    clock,
+    logger,
+    maxAttempts: config.outbox.maxAttempts,
+    handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
+  })
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, dispatcher }
+}
+
+/** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */
+async function start(): Promise<void> {
+  const config = loadConfig()
+  const logger = createLogger(config.logLevel)
+  const db = openDb(config.db)
+  await migrateLatest(db)
+  const container = compose({ config, db, logger })
+  const seeded = config.seedDemo ? await seedDemo(container) : null
+  const app = buildApp(container)
+  const server = http.createServer(app)
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
+  const scheduler = startScheduler(container)
+  logger.info({ url: config.publicUrl, db: config.db.client }, 'portal started')
+  const lines = [
+    '',
+    `  Кабинет оптового покупателя: ${config.publicUrl}`,
+    `  База данных: ${config.db.client === 'sqlite' ? config.db.filename : 'MySQL/MariaDB'}`,
+  ]
+  if (seeded) {
+    lines.push('  Демо-входы:')
+    for (const l of seeded.logins) lines.push(`    ${l.role.padEnd(28)} ${l.email} / ${l.password}`)
+  }
+  if (config.dadata.sandbox || config.mail.sandbox) {
+    lines.push(`  Песочница: ${[config.dadata.sandbox && 'DaData', config.mail.sandbox && `почта (${config.publicUrl}/sandbox/mail)`].filter(Boolean).join(', ')}`)
+  }
+  process.stdout.write(lines.join('\n') + '\n\n')
+
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping')
+    scheduler.stop()
+    server.close()
+    await db.destroy()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  start().catch((err) => {
+    process.stderr.write(`Не удалось запустить портал: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+  })
+}

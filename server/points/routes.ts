@@ -1,0 +1,8 @@
+import { Router } from 'express'
+import type { AppDeps } from '../app.js'
+import type { UploadGuard } from '../http/uploads.js'
+
+export function pointsRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
+  void deps
+  return Router()
+}
