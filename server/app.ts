@@ -26,7 +26,7 @@ import type { AdminService } from './admin/service.js'
 import { accountsRoutes } from './accounts/routes.js'
 import { companiesRoutes } from './companies/routes.js'
 import { pointsRoutes } from './points/routes.js'
-import { documentsRoutes } from './documents/routes.js'
+import { documentsAdminRoutes, documentsRoutes } from './documents/routes.js'
 import { tokensRoutes, apiRoutes } from './api/routes.js'
 import { adminRoutes } from './admin/routes.js'
 import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
@@ -123,6 +123,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(documentsRoutes({ ...deps, upload }))
   app.use(tokensRoutes(deps))
   app.use('/admin', adminRoutes({ ...deps, upload }))
+  app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

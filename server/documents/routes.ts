@@ -6,3 +6,8 @@ export function documentsRoutes(deps: AppDeps & { upload: UploadGuard }): Router
   void deps
   return Router()
 }
+
+export function documentsAdminRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
+  void deps
+  return Router()
+}

@@ -1,0 +1,105 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import request from 'supertest'
+import { loadConfig, type Config } from '../../server/config.js'
+import { createLogger } from '../../server/logger.js'
+import { compose, type Container } from '../../server/main.js'
+import { buildApp } from '../../server/app.js'
+import { createPasswordHasher } from '../../server/accounts/password.js'
+import { createDadataClient } from '../../server/integrations/dadata/client.js'
+import { manualClock, systemClock, type Clock } from '../../server/shared/clock.js'
+import { testDb, tmpRoot } from './hooks.js'
+
+export interface TestApp {
+  url: string
+  c: Container
+  config: Config
+  clock: Clock
+  close(): Promise<void>
+}
+
+const hasher = createPasswordHasher(10, 4)
+
+/**
+ * Starts the real app on a random loopback port over the suite's database. `env` overrides configuration keys exactly as
+ * an operator would set them (e.g. DADATA_TOKEN to talk to the real DaData URL that nock intercepts).
+ */
+export async function startApp(o: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const server = http.createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    UPLOAD_DIR: path.join(tmpRoot, 'uploads'),
+    SESSION_SECRET: 'test-secret-test-secret-test-secret',
+    ...o.env,
+  })
+  const logger = createLogger(config.logLevel)
+  const clock = o.clock ?? systemClock
+  const dadata = createDadataClient({
+    get url() {
+      return config.dadata.url
+    },
+    token: config.dadata.token ?? 'sandbox',
+    timeoutMs: Math.min(config.dadata.timeoutMs, 1500),
+    retries: config.dadata.retries,
+    logger,
+    sleep: async () => {},
+  })
+  const c = compose({ config, db: testDb(), logger, clock, hasher, dadata })
+  server.on('request', buildApp(c))
+  return {
+    url: `http://127.0.0.1:${port}`,
+    c,
+    config,
+    clock,
+    close: () => new Promise((r) => server.close(() => r())),
+  }
+}
+
+export { manualClock }
+
+/** A person's browser: keeps cookies, reads CSRF tokens from pages and posts forms like a browser would. */
+export class Browser {
+  readonly agent: ReturnType<typeof request.agent>
+  constructor(readonly app: TestApp) {
+    this.agent = request.agent(app.url)
+  }
+
+  get(path: string) {
+    return this.agent.get(path).redirects(0)
+  }
+
+  /** A CSRF token valid for the current session (any rendered form carries one). */
+  async csrf(): Promise<string> {
+    const res = await this.agent.get('/password/forgot')
+    const m = /name="_csrf" value="([^"]+)"/.exec(res.text)
+    if (!m) throw new Error('no CSRF token on the page')
+    return m[1]!
+  }
+
+  /** Posts a urlencoded form with a fresh CSRF token (pass `_csrf: null` to send none). */
+  async post(path: string, fields: Record<string, string | string[] | null> = {}) {
+    const body: Record<string, string | string[]> = {}
+    if (!('_csrf' in fields)) body._csrf = await this.csrf()
+    for (const [k, v] of Object.entries(fields)) if (v !== null) body[k] = v
+    return this.agent.post(path).type('form').send(body).redirects(0)
+  }
+
+  /** Posts a multipart form with one file, the CSRF token first as browsers send fields in order. */
+  async upload(path: string, fields: Record<string, string>, file: { field: string; buffer: Buffer; name: string; type?: string }) {
+    let req = this.agent.post(path).redirects(0).field('_csrf', await this.csrf())
+    for (const [k, v] of Object.entries(fields)) req = req.field(k, v)
+    return req.attach(file.field, file.buffer, { filename: file.name, contentType: file.type ?? 'application/octet-stream' })
+  }
+
+  async login(email: string, password: string) {
+    const res = await this.post('/login', { email, password })
+    if (res.status !== 303) throw new Error(`login failed: ${res.status}`)
+    return res
+  }
+}
