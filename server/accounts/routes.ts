@@ -57,12 +57,15 @@ export function accountsRoutes(deps: AppDeps): Router {
     res.redirect(303, '/login')
   })
 
-  r.get('/register', (req, res) => {
+  r.get('/register', async (req, res) => {
     if (req.user) return res.redirect(303, '/')
+    const invite = typeof req.query.invite === 'string' ? req.query.invite.slice(0, 100) : ''
+    const invitation = invite ? await companies.invitationByToken(invite) : null
     res.render('pages/accounts/register', {
       title: 'Регистрация',
-      person: { email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' },
-      invite: typeof req.query.invite === 'string' ? req.query.invite.slice(0, 100) : '',
+      person: { email: invitation?.email ?? '' },
+      invite: invitation ? invite : '',
+      invitation,
       ...companyFormView(deps, { is_person: false }, null, {}),
     })
   })
@@ -72,11 +75,14 @@ export function accountsRoutes(deps: AppDeps): Router {
     const person = personInput(req)
     const company = companyInput(req)
     const invite = field(req, 'invite', 100)
+    const invitation = invite ? await companies.invitationByToken(invite) : null
     const render = (status: number, lookup: Awaited<ReturnType<typeof companies.lookup>> | null, errors: Record<string, string>) =>
       res.status(status).render('pages/accounts/register', {
         title: 'Регистрация',
         person,
         invite,
+        invitation,
+        inviteError: errors.invite,
         personErrors: errors,
         ...companyFormView(deps, company, lookup, errors),
       })
@@ -85,21 +91,16 @@ export function accountsRoutes(deps: AppDeps): Router {
       return render(200, lookup, lookup?.status === 'invalid' ? { [lookup.field]: lookup.message } : {})
     }
     try {
-      const { userId, companyId } = await companies.register(person, company)
+      const { userId, companyId } = invitation
+        ? await companies.registerInvited(person, invite)
+        : await companies.register(person, company)
       await startSession(req, userId, clock.now().getTime())
       req.session.currentCompanyId = companyId
-      if (invite) {
-        try {
-          req.session.currentCompanyId = await companies.acceptInvitation(invite, userId)
-        } catch {
-          flash(req, 'error', 'Приглашение устарело: попросите коллегу отправить его ещё раз')
-        }
-      }
-      flash(req, 'ok', 'Регистрация завершена. Добро пожаловать в кабинет!')
+      flash(req, 'ok', invitation ? `Вы присоединились к компании ${invitation.company_name}` : 'Регистрация завершена. Добро пожаловать в кабинет!')
       res.redirect(303, '/')
     } catch (e) {
       if (!(e instanceof Validation)) throw e
-      const lookup = company.is_person || !company.inn ? null : await companies.lookup(company.inn, company.kpp)
+      const lookup = invitation || company.is_person || !company.inn ? null : await companies.lookup(company.inn, company.kpp)
       render(422, lookup, e.fields)
     }
   })

@@ -156,6 +156,28 @@ export function createCompaniesService(deps: {
       })
     },
 
+    /**
+     * Registers a person who came by an invitation link: no company of their own is needed, they join the inviting one.
+     * The invitation is consumed in the same transaction, so a used or expired link creates no account.
+     */
+    async registerInvited(person: PersonInput, token: string): Promise<{ userId: number; companyId: number }> {
+      const errors = accounts.personErrors(person)
+      if (Object.keys(errors).length) throw new Validation('registration', errors)
+      const inv = await store.findInvitationByHash(db, sha256(token))
+      if (!inv || inv.accepted_at || inv.revoked_at || Number(inv.expires_at) <= now()) {
+        throw new Validation('invitation', { invite: 'Приглашение устарело или уже принято. Попросите коллегу отправить новое.' })
+      }
+      return db.transaction(async (trx) => {
+        const userId = await accounts.createUser(trx, person)
+        if (!(await store.acceptInvitation(trx, inv.id, now()))) {
+          throw new Validation('invitation', { invite: 'Приглашение уже принято' })
+        }
+        await store.insertMember(trx, inv.company_id, userId, inv.role, now())
+        await store.audit(trx, { actor: userId, companyId: inv.company_id, action: 'member.joined', details: { role: inv.role }, now: now() })
+        return { userId, companyId: inv.company_id }
+      })
+    },
+
     /** Adds one more company for a logged-in person, who becomes its owner. */
     async addCompany(userId: number, input: CompanyInput): Promise<number> {
       const user = await accounts.findById(userId)
