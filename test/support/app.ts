@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import request from 'supertest'
+import type { Express } from 'express'
 import { loadConfig, type Config } from '../../server/config.js'
 import { createLogger } from '../../server/logger.js'
 import { compose, type Container } from '../../server/main.js'
@@ -13,6 +14,7 @@ import { testDb, tmpRoot } from './hooks.js'
 
 export interface TestApp {
   url: string
+  express: Express
   c: Container
   config: Config
   clock: Clock
@@ -51,9 +53,11 @@ export async function startApp(o: { env?: Record<string, string>; clock?: Clock 
     sleep: async () => {},
   })
   const c = compose({ config, db: testDb(), logger, clock, hasher, dadata })
-  server.on('request', buildApp(c))
+  const expressApp = buildApp(c)
+  server.on('request', expressApp)
   return {
     url: `http://127.0.0.1:${port}`,
+    express: expressApp,
     c,
     config,
     clock,
