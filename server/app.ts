@@ -68,7 +68,7 @@ export function buildApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       // Lean request lines: no headers, so cookies and tokens never reach the log.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]_csrf=)[^&]*/, '$1…') }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -114,8 +114,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createIdentityMiddleware(deps))
   const csrf = createCsrf(config)
   app.use(csrf.token)
-  app.use(csrf.protectForms)
-  const upload = createUploadGuard(config.uploads.maxBytes, csrf.protect)
+  app.use(csrf.protect)
+  const upload = createUploadGuard(config.uploads.maxBytes)
 
   app.use(accountsRoutes(deps))
   app.use(companiesRoutes(deps))

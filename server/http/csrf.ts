@@ -7,13 +7,13 @@ export interface Csrf {
   token(req: Request, res: Response, next: NextFunction): void
   /** Refuses a state-changing request without a valid token (403). */
   protect(req: Request, res: Response, next: NextFunction): void
-  /** `protect` for every non-multipart request; multipart routes run `protect` after multer has parsed the body. */
-  protectForms(req: Request, res: Response, next: NextFunction): void
 }
 
 /**
- * Double-submit CSRF tokens bound to the session id (csrf-csrf), on top of SameSite=Lax cookies. The token travels in the
- * `_csrf` form field or the `X-CSRF-Token` header.
+ * Double-submit CSRF tokens bound to the session id (csrf-csrf), on top of SameSite=Lax cookies, checked for every
+ * state-changing request before any route runs. The token travels in the `_csrf` form field or the `X-CSRF-Token` header;
+ * multipart forms carry it in the action's query string (`?_csrf=`), because their body is parsed only later by the upload
+ * route, and a check deferred to that route would leave every other route open to a multipart POST. The request log strips it.
  */
 export function createCsrf(config: Config): Csrf {
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
@@ -21,7 +21,10 @@ export function createCsrf(config: Config): Csrf {
     getSessionIdentifier: (req) => req.sessionID,
     cookieName: config.session.secureCookie ? '__Host-csrf' : 'csrf',
     cookieOptions: { sameSite: 'lax', secure: config.session.secureCookie, path: '/', httpOnly: true },
-    getCsrfTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+    getCsrfTokenFromRequest: (req) =>
+      (req.body as { _csrf?: string } | undefined)?._csrf ??
+      (req.headers['x-csrf-token'] as string | undefined) ??
+      (req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined),
   })
   return {
     token(req, res, next) {
@@ -29,9 +32,5 @@ export function createCsrf(config: Config): Csrf {
       next()
     },
     protect: doubleCsrfProtection,
-    protectForms(req, res, next) {
-      if (req.is('multipart/form-data')) return next()
-      doubleCsrfProtection(req, res, next)
-    },
   }
 }

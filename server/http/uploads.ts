@@ -15,10 +15,11 @@ export type UploadGuard = (fieldName: string) => RequestHandler[]
 
 /**
  * Multipart handling for one file field: multer keeps the file in memory up to `maxBytes` (content is checked by the files
- * service, not here), then the CSRF check runs on the parsed body. A refused file becomes `req.uploadError` so the form is
- * re-rendered with the person's other values instead of failing the request. Forms put `_csrf` before the file input.
+ * service, not here). The CSRF check has already run on the query-string token (see csrf.ts), so a forged upload is refused
+ * before its body is read. A refused file becomes `req.uploadError` so the form is re-rendered with the person's other
+ * values instead of failing the request. Upload forms post to `action="…?_csrf={{csrfToken}}"`.
  */
-export function createUploadGuard(maxBytes: number, csrfProtect: RequestHandler): UploadGuard {
+export function createUploadGuard(maxBytes: number): UploadGuard {
   const mb = Math.round(maxBytes / 1024 / 1024)
   return (fieldName) => {
     const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 40, fieldSize: 64 * 1024 } }).single(fieldName)
@@ -33,6 +34,6 @@ export function createUploadGuard(maxBytes: number, csrfProtect: RequestHandler)
         next(err)
       })
     }
-    return [handle, csrfProtect]
+    return [handle]
   }
 }

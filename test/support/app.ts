@@ -94,9 +94,10 @@ export class Browser {
     return this.agent.post(path).type('form').send(body).redirects(0)
   }
 
-  /** Posts a multipart form with one file, the CSRF token first as browsers send fields in order. */
+  /** Posts a multipart form with one file; the CSRF token goes in the query string, as the upload forms send it. */
   async upload(path: string, fields: Record<string, string>, file: { field: string; buffer: Buffer; name: string; type?: string }) {
-    let req = this.agent.post(path).redirects(0).field('_csrf', await this.csrf())
+    const token = await this.csrf()
+    let req = this.agent.post(`${path}${path.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(token)}`).redirects(0)
     for (const [k, v] of Object.entries(fields)) req = req.field(k, v)
     return req.attach(file.field, file.buffer, { filename: file.name, contentType: file.type ?? 'application/octet-stream' })
   }
