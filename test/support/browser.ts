@@ -1,0 +1,19 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser as PwBrowser, type Page } from 'playwright-core'
+
+export const SCREENSHOTS = path.resolve('test/e2e/screenshots')
+
+/** Debian's Chromium, driven by playwright-core (never a downloaded browser), with the flags this sandbox needs. */
+export async function launchChromium(): Promise<PwBrowser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  })
+}
+
+/** Saves a full-page screenshot under test/e2e/screenshots/ (git-ignored) so pages can be looked at after a run. */
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
