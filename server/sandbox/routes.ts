@@ -29,11 +29,15 @@ export function sandboxApiRoutes(deps: AppDeps): Router {
   return r
 }
 
-/** The sandbox pages people look at: the mailbox that stands in for SMTP. */
+/**
+ * The sandbox pages people look at: the mailbox that stands in for SMTP. It holds reset and invitation links, so on a
+ * production host that allowed the sandbox (ALLOW_SANDBOX=1, a staging stand) only supplier staff may read it.
+ */
 export function sandboxPageRoutes(deps: AppDeps): Router {
   const r = Router()
-  r.get('/mail', async (_req, res) => {
+  r.get('/mail', async (req, res) => {
     if (!deps.config.mail.sandbox) throw new NotFound()
+    if (deps.config.env === 'production' && !req.user?.is_staff) throw new NotFound()
     const letters = await deps.db('sandbox_mail').orderBy('id', 'desc').limit(100)
     res.render('pages/sandbox/mail', { title: 'Песочница: почта', letters })
   })
