@@ -96,6 +96,23 @@
     })
   }
 
+  // A preview of the chosen point photo before it is uploaded (CSP allows blob: images).
+  function setupPhotoPreview(input) {
+    var preview = input.parentNode.querySelector('[data-photo-preview]')
+    if (!preview || !window.URL) return
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0]
+      if (preview.src) URL.revokeObjectURL(preview.src)
+      if (file && /^image\//.test(file.type)) {
+        preview.src = URL.createObjectURL(file)
+        preview.hidden = false
+      } else {
+        preview.removeAttribute('src')
+        preview.hidden = true
+      }
+    })
+  }
+
   // Close the company switcher when clicking elsewhere.
   document.addEventListener('click', function (ev) {
     document.querySelectorAll('[data-switcher][open]').forEach(function (d) {
@@ -106,5 +123,6 @@
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-company-form]').forEach(setupLookup)
     document.querySelectorAll('form[data-confirm]').forEach(setupConfirm)
+    document.querySelectorAll('[data-photo-input]').forEach(setupPhotoPreview)
   })
 })()
