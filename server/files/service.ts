@@ -177,6 +177,14 @@ export function createFilesService(deps: { db: Db; clock: Clock; config: Config 
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFound('Файл не найден')
         throw e
       }
+      let size: number
+      try {
+        // The length comes from the disk, not the row, so a mismatch can never desynchronise the HTTP response.
+        size = (await handle.stat()).size
+      } catch (e) {
+        await handle.close()
+        throw e
+      }
       const etag = `"${file.sha256}"`
       res.set({
         'Content-Type': servedMime(file.mime),
@@ -191,7 +199,8 @@ export function createFilesService(deps: { db: Db; clock: Clock; config: Config 
         res.status(304).end()
         return
       }
-      res.set('Content-Length', String(file.size))
+      res.set('Content-Length', String(size))
+      // The stream closes the handle when it ends or fails.
       await pipeline(handle.createReadStream(), res)
     },
   }
