@@ -1,0 +1,228 @@
+import { EDO_OPERATORS, ROLE_LABELS } from '../companies/rules.js'
+import type { MemberRow } from '../companies/store.js'
+import type { CompanyKind, CompanyRow, CompanyStatus, Role } from '../companies/types.js'
+import type { OutboxRow } from '../integrations/outbox/store.js'
+import { PAGE_SIZE } from './rules.js'
+import type { AdminPointRow, AuditRow, CompanyFilter, CompanyListRow, RequisitesInput, StaffRow } from './types.js'
+
+const KIND_SHORT: Record<CompanyKind, string> = { legal: 'Юрлицо', ip: 'ИП', person: 'Физлицо' }
+const KIND_LONG: Record<CompanyKind, string> = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
+const STATUS_WORDS: Record<CompanyStatus, string> = { unverified: 'ожидает проверки', verified: 'подтверждена', blocked: 'заблокирована' }
+
+/** Registry states from DaData (reference/dadata.md §6.4) in the words staff use. */
+const REGISTRY_LABELS: Record<string, string> = {
+  ACTIVE: 'действующая',
+  LIQUIDATING: 'ликвидируется',
+  LIQUIDATED: 'ликвидирована',
+  BANKRUPT: 'банкротство',
+  REORGANIZING: 'в процессе присоединения',
+}
+
+/** The options of the status filter with the current one selected. */
+export function statusOptions(selected: string) {
+  return [
+    { value: 'all', label: 'Все' },
+    { value: 'unverified', label: 'Ожидают проверки' },
+    { value: 'verified', label: 'Подтверждены' },
+    { value: 'blocked', label: 'Заблокированы' },
+  ].map((o) => ({ ...o, selected: o.value === selected }))
+}
+
+/** The requisites badge: only legal entities and ИП have requisites to check. */
+function requisitesBadge(c: { kind: CompanyKind; requisites_checked: boolean | number }) {
+  if (c.kind === 'person') return null
+  return c.requisites_checked ? { cls: 'verified', text: 'проверены' } : { cls: 'warn', text: 'не проверены' }
+}
+
+/** One line of the companies list. */
+export function presentListRow(r: CompanyListRow) {
+  return {
+    ...r,
+    kindLabel: KIND_SHORT[r.kind],
+    innKpp: r.inn ? (r.kpp ? `${r.inn} / ${r.kpp}` : r.inn) : '',
+    statusText: STATUS_WORDS[r.status],
+    requisites: requisitesBadge(r),
+  }
+}
+
+/** A list URL with the current filters and another page, so paging keeps the search. */
+function listUrl(f: CompanyFilter, page: number): string {
+  const p = new URLSearchParams()
+  if (f.q) p.set('q', f.q)
+  if (f.status !== 'all') p.set('status', f.status)
+  if (f.uncheckedOnly) p.set('unchecked', '1')
+  if (page > 1) p.set('page', String(page))
+  const s = p.toString()
+  return s ? `/admin?${s}` : '/admin'
+}
+
+/** The paging bar of the list: «51–100 из 240» and links to the neighbouring pages. */
+export function presentPaging(f: CompanyFilter, total: number, pages: number) {
+  const from = total === 0 ? 0 : (f.page - 1) * PAGE_SIZE + 1
+  return {
+    total,
+    from,
+    to: Math.min(total, f.page * PAGE_SIZE),
+    page: f.page,
+    pages,
+    prevUrl: f.page > 1 ? listUrl(f, Math.min(f.page - 1, pages)) : null,
+    nextUrl: f.page < pages ? listUrl(f, f.page + 1) : null,
+  }
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name_short: 'Название',
+  name_full: 'Полное название',
+  legal_form: 'Форма',
+  kpp: 'КПП',
+  ogrn: 'ОГРН',
+  director_name: 'Руководитель',
+  director_post: 'Должность руководителя',
+  legal_address: 'Юридический адрес',
+  postal_address: 'Почтовый адрес',
+  requisites_checked: 'Реквизиты сверены',
+}
+
+const ACTION_LABELS: Record<string, string> = {
+  'company.created': 'Компания добавлена в кабинет',
+  'company.updated': 'Покупатель изменил данные компании',
+  'company.verified': 'Компания подтверждена',
+  'company.blocked': 'Компания заблокирована',
+  'company.unblocked': 'Блокировка снята',
+  'company.requisites_corrected': 'Реквизиты исправлены поставщиком',
+  'member.invited': 'Приглашён сотрудник',
+  'member.joined': 'Сотрудник присоединился',
+  'member.role': 'Изменена роль сотрудника',
+  'member.removed': 'Сотрудник удалён из компании',
+}
+
+function shown(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—'
+  if (typeof v === 'boolean') return v ? 'да' : 'нет'
+  return String(v)
+}
+
+/** A one-line human reading of an audit entry's details; unknown actions show their keys and values as stored. */
+function detailsText(action: string, raw: string): string {
+  let d: Record<string, unknown>
+  try {
+    const parsed: unknown = JSON.parse(raw)
+    d = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
+  } catch {
+    return raw
+  }
+  const role = (r: unknown) => ROLE_LABELS[r as Role] ?? shown(r)
+  const status = (s: unknown) => STATUS_WORDS[s as CompanyStatus] ?? shown(s)
+  switch (action) {
+    case 'company.created':
+      return d.checked ? 'реквизиты получены из ЕГРЮЛ/ЕГРИП' : 'реквизиты введены вручную'
+    case 'company.verified':
+    case 'company.unblocked':
+      return `${status(d.from)} → ${status(d.to)}`
+    case 'company.blocked':
+      return `Причина: ${shown(d.reason)}`
+    case 'company.requisites_corrected': {
+      const changes = (d.changes ?? {}) as Record<string, [unknown, unknown]>
+      return Object.entries(changes)
+        .map(([k, [a, b]]) => `${FIELD_LABELS[k] ?? k}: ${shown(a)} → ${shown(b)}`)
+        .join('; ')
+    }
+    case 'member.invited':
+      return `${shown(d.email)}, роль «${role(d.role)}»`
+    case 'member.joined':
+    case 'member.role':
+      return `роль «${role(d.role)}»`
+    default:
+      return Object.entries(d)
+        .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : shown(v)}`)
+        .join('; ')
+  }
+}
+
+/** One audit entry: what happened, who did it (the supplier's people are marked), and the details in words. */
+export function presentAudit(a: AuditRow) {
+  return {
+    id: a.id,
+    created_at: a.created_at,
+    action: a.action,
+    actionLabel: ACTION_LABELS[a.action] ?? a.action,
+    actor: a.actor_user_id == null ? 'система' : a.actor_name ?? `пользователь №${a.actor_user_id}`,
+    actorIsStaff: !!a.actor_is_staff,
+    details: detailsText(a.action, a.details),
+  }
+}
+
+/** The form values of the requisites correction, from the stored company. */
+export function requisitesFormOf(c: CompanyRow): RequisitesInput {
+  return {
+    name_short: c.name_short,
+    name_full: c.name_full,
+    legal_form: c.legal_form,
+    kpp: c.kpp ?? '',
+    ogrn: c.ogrn ?? '',
+    director_name: c.director_name,
+    director_post: c.director_post,
+    legal_address: c.legal_address,
+    postal_address: c.postal_address,
+    requisites_checked: !!c.requisites_checked,
+  }
+}
+
+/** The company card of the staff area. `documents` stays undefined until the documents feature fills it. */
+export function presentCard(o: { company: CompanyRow; members: MemberRow[]; points: AdminPointRow[]; audit: AuditRow[] }) {
+  const c = o.company
+  return {
+    company: {
+      ...c,
+      kindLabel: KIND_LONG[c.kind],
+      statusText: STATUS_WORDS[c.status],
+      isPerson: c.kind === 'person',
+      isLegal: c.kind === 'legal',
+      isBlocked: c.status === 'blocked',
+      isUnverified: c.status === 'unverified',
+      requisites: requisitesBadge(c),
+      registryLabel: c.registry_status ? REGISTRY_LABELS[c.registry_status] ?? c.registry_status : '',
+      registryBad: !!c.registry_status && c.registry_status !== 'ACTIVE',
+      edoOperatorName: c.edo_operator ? EDO_OPERATORS[c.edo_operator] ?? c.edo_operator : '',
+    },
+    members: o.members.map((m) => ({ ...m, roleName: ROLE_LABELS[m.role] ?? m.role })),
+    points: o.points.map((p) => ({ ...p, isDefault: !!p.is_default })),
+    audit: o.audit.map(presentAudit),
+  }
+}
+
+const OUTBOX_STATUS: Record<OutboxRow['status'], string> = {
+  pending: 'в очереди',
+  sending: 'отправляется',
+  sent: 'отправлено',
+  dead: 'не доставлено',
+}
+
+/**
+ * One outbox row for the queue page. The payload is not shown: mail payloads carry invitation and password-reset links,
+ * which must not leak to a screen. Long errors are cut for the table and kept whole in the tooltip.
+ */
+export function presentOutboxRow(r: OutboxRow) {
+  const error = r.last_error ?? ''
+  return {
+    id: r.id,
+    topic: r.topic,
+    key: r.idempotency_key,
+    status: r.status,
+    statusText: OUTBOX_STATUS[r.status] ?? r.status,
+    attempts: r.attempts,
+    // A row being sent is next looked at when its lease runs out; a pending one at its scheduled time.
+    nextAt: r.status === 'sending' ? r.locked_until : r.status === 'pending' ? r.next_attempt_at : null,
+    error,
+    errorShort: error.length > 160 ? `${error.slice(0, 160)}…` : error,
+    externalId: r.external_id,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    isDead: r.status === 'dead',
+  }
+}
+
+/** A staff account for the staff page. */
+export function presentStaff(s: StaffRow, meId: number) {
+  return { ...s, isActive: !!s.is_active, isMe: s.id === meId }
+}
