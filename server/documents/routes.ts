@@ -7,7 +7,7 @@ import { idParam, memberOf, userOf } from '../http/context.js'
 import { formatBytes } from '../http/views.js'
 import { Forbidden, Validation } from '../shared/errors.js'
 import { can } from '../companies/rules.js'
-import { acceptAttribute, kindsText } from '../files/rules.js'
+import { acceptAttribute, kindsText, sizeText } from '../files/rules.js'
 import { TITLE_MAX, supplierDocumentsBlockedReason } from './rules.js'
 import { docTypeOptions, presentDocument, sortByKind } from './present.js'
 import type { DocumentFile } from './service.js'
@@ -56,8 +56,8 @@ export function documentsRoutes(deps: AppDeps & { upload: UploadGuard }): Router
       reselectFile: !!extra.reselectFile,
       docTypes: docTypeOptions(form.doc_type ?? ''),
       accept: acceptAttribute('statutory'),
-      fileHint: `${kindsText('statutory')}, до ${formatBytes(usage.maxBytes)}`,
-      usage: { used: formatBytes(usage.used), quota: formatBytes(usage.quota), percent: Math.min(100, Math.round((usage.used / usage.quota) * 100)) },
+      fileHint: `${kindsText('statutory')}, до ${sizeText(usage.maxBytes)}`,
+      usage: { used: formatBytes(usage.used), quota: sizeText(usage.quota), percent: Math.min(100, Math.round((usage.used / usage.quota) * 100)) },
     }
   }
 
@@ -109,6 +109,7 @@ export function documentsAdminRoutes(deps: AppDeps & { upload: UploadGuard }): R
     const form = extra.form ?? { doc_type: '', title: '' }
     return {
       title: 'Документы поставщика',
+      bodyClass: 'admin-page',
       adminSection: 'supplier-documents',
       documents: sortByKind(await documents.listSupplierDocuments()).map((d) => presentDocument(d, `/admin/supplier-documents/${d.id}/download`)),
       supplierName: config.supplierName,
@@ -116,7 +117,7 @@ export function documentsAdminRoutes(deps: AppDeps & { upload: UploadGuard }): R
       errors: extra.errors ?? {},
       docTypes: docTypeOptions(form.doc_type ?? ''),
       accept: acceptAttribute('supplier_statutory'),
-      fileHint: `${kindsText('supplier_statutory')}, до ${formatBytes(config.uploads.maxBytes)}`,
+      fileHint: `${kindsText('supplier_statutory')}, до ${sizeText(config.uploads.maxBytes)}`,
     }
   }
 

@@ -4,10 +4,9 @@ import type { UploadGuard } from '../http/uploads.js'
 import { flash, requireCompany } from '../http/auth.js'
 import { checkbox, field } from '../http/forms.js'
 import { idParam, memberOf, userOf } from '../http/context.js'
-import { formatBytes } from '../http/views.js'
 import { Forbidden, Validation } from '../shared/errors.js'
 import { can } from '../companies/rules.js'
-import { acceptAttribute, kindsText } from '../files/rules.js'
+import { acceptAttribute, kindsText, sizeText } from '../files/rules.js'
 import { POINT_LIMITS } from './rules.js'
 import { pointForm, pointJson, presentPoint } from './present.js'
 import type { PhotoInput } from './service.js'
@@ -34,7 +33,7 @@ function requireManage(req: Request, _res: Response, next: NextFunction) {
 export function pointsRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
   const { points, files, config, upload } = deps
   const r = Router()
-  const photoHint = `${kindsText('point_photo')}, до ${formatBytes(config.uploads.maxBytes)}`
+  const photoHint = `${kindsText('point_photo')}, до ${sizeText(config.uploads.maxBytes)}`
 
   const formView = (o: { point?: PointRow; form: Partial<PointInput> & { remove_photo?: boolean }; errors?: Record<string, string>; hadPhoto?: boolean }) => ({
     title: o.point ? `Точка «${o.point.name}»` : 'Новая точка доставки',
