@@ -33,16 +33,19 @@ export async function listSupplierDocuments(db: Db): Promise<DocumentRow[]> {
   return rows.map(normalize)
 }
 
+/** One document of the company with its file fields, or undefined. */
 export async function findCompanyDocument(db: Db, companyId: number, id: number): Promise<DocumentRow | undefined> {
   const row: DocumentRow | undefined = await base(db).where('d.company_id', companyId).where('d.id', id).first()
   return row && normalize(row)
 }
 
+/** One of the supplier's own documents, or undefined (a company's document never matches). */
 export async function findSupplierDocument(db: Db, id: number): Promise<DocumentRow | undefined> {
   const row: DocumentRow | undefined = await base(db).whereNull('d.company_id').where('d.id', id).first()
   return row && normalize(row)
 }
 
+/** Adds a document row for a file already stored; returns its id. */
 export function insertDocument(
   db: Db,
   row: { company_id: number | null; file_id: number; doc_type: DocType; title: string; uploaded_by: number; created_at: number },

@@ -24,14 +24,17 @@ function normalize(row: FileRow | undefined): FileRow | undefined {
   return row && { ...row, size: Number(row.size), created_at: Number(row.created_at) }
 }
 
+/** Records a file already written to disk; returns its id. */
 export function insertFile(db: Db, row: FileWrite): Promise<number> {
   return insertId(db, 'files', row)
 }
 
+/** One file row by id, with numeric size and time. */
 export async function findFile(db: Db, id: number): Promise<FileRow | undefined> {
   return normalize(await db('files').where({ id }).first())
 }
 
+/** Deletes a file row and returns it, so the caller can unlink its disk file after the commit. */
 export async function deleteFile(db: Db, id: number): Promise<FileRow | undefined> {
   const row = await findFile(db, id)
   if (row) await db('files').where({ id }).delete()

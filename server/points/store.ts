@@ -20,16 +20,19 @@ export async function listPoints(db: Db, companyId: number): Promise<PointRow[]>
   return rows.map(normalize)
 }
 
+/** One point of the company, or undefined (also for another company's point). */
 export async function findPoint(db: Db, companyId: number, id: number): Promise<PointRow | undefined> {
   const row: PointRow | undefined = await db('delivery_points').where({ company_id: companyId, id }).first()
   return row && normalize(row)
 }
 
+/** How many points the company has. */
 export async function countPoints(db: Db, companyId: number): Promise<number> {
   const [r] = await db('delivery_points').where({ company_id: companyId }).count({ n: '*' })
   return Number(r?.n ?? 0)
 }
 
+/** Adds a point to the company; returns its id. */
 export function insertPoint(db: Db, companyId: number, input: PointInput, o: { isDefault: boolean; photoFileId: number | null; now: number }): Promise<number> {
   return insertId(db, 'delivery_points', {
     company_id: companyId,
@@ -41,10 +44,12 @@ export function insertPoint(db: Db, companyId: number, input: PointInput, o: { i
   })
 }
 
+/** Changes a point of the company; returns the number of rows changed (0 for another company's point). */
 export async function updatePoint(db: Db, companyId: number, id: number, patch: Partial<PointInput> & { photo_file_id?: number | null }, now: number): Promise<number> {
   return db('delivery_points').where({ company_id: companyId, id }).update({ ...patch, updated_at: now })
 }
 
+/** Deletes a point of the company; returns the number of rows deleted. */
 export async function deletePoint(db: Db, companyId: number, id: number): Promise<number> {
   return db('delivery_points').where({ company_id: companyId, id }).delete()
 }

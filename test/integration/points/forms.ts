@@ -7,13 +7,12 @@ export interface FilePart {
 }
 
 /**
- * Submits a multipart form as a browser does, with or without a chosen file. The CSRF token goes both into the query string
- * and into the first field, exactly like the upload forms of the portal, so the request is valid whichever of the two the
- * server reads.
+ * Submits a multipart form as a browser does, with or without a chosen file. The CSRF token goes into the query string of
+ * the action, exactly like the upload forms of the portal, because it is checked before the body is read.
  */
 export async function submitMultipart(browser: Browser, path: string, fields: Record<string, string>, file?: FilePart & { field: string }) {
   const token = await browser.csrf()
-  let req = browser.agent.post(`${path}?_csrf=${encodeURIComponent(token)}`).redirects(0).field('_csrf', token)
+  let req = browser.agent.post(`${path}?_csrf=${encodeURIComponent(token)}`).redirects(0)
   for (const [k, v] of Object.entries(fields)) req = req.field(k, v)
   // Without a file the request is still multipart, as a browser sends a form whose file input was left empty.
   return file ? req.attach(file.field, file.buffer, { filename: file.name, contentType: file.type ?? 'application/octet-stream' }) : req

@@ -179,6 +179,16 @@ describe('delivery points', () => {
     })
   })
 
+  it('refuses a multipart upload without the CSRF token before storing anything', async () => {
+    const { browser, company } = await buyer(app)
+    let req = browser.agent.post('/company/points').redirects(0)
+    for (const [k, v] of Object.entries(FIELDS)) req = req.field(k, v)
+    const res = await req.attach('photo', png(), { filename: 'p.png', contentType: 'image/png' })
+    expect(res.status).to.equal(403)
+    expect(await pointsOf(app, company.id)).to.have.length(0)
+    expect(await filesOf(app, company.id)).to.have.length(0)
+  })
+
   describe('validation', () => {
     it('re-renders the form with every value and Russian messages next to the fields', async () => {
       const { browser, company } = await buyer(app)
