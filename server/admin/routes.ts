@@ -8,6 +8,7 @@ import { Validation } from '../shared/errors.js'
 import { parsePage, parseStatusFilter } from './rules.js'
 import { presentCard, presentListRow, presentOutboxRow, presentPaging, presentStaff, requisitesFormOf, statusOptions } from './present.js'
 import type { ActionOutcome, CompanyFilter, RequisitesInput, StaffInput } from './types.js'
+import { presentForAdmin } from '../documents/present.js'
 
 /** A trimmed query-string parameter (the first one when repeated), cut to `max` characters. */
 function queryParam(req: Request, name: string, max = 200): string {
@@ -85,6 +86,7 @@ export function adminRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
       bodyClass: 'admin-page',
       adminSection: 'companies',
       ...presentCard(card),
+      documents: presentForAdmin(card.company.id, await deps.documents.listCompanyDocuments(card.company.id)),
       form: extra.form ?? requisitesFormOf(card.company),
       errors: extra.errors ?? {},
       editing: !!extra.errors,

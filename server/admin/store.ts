@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/knex.js'
-import { likeEscape } from '../db/dialect.js'
+import { whereContains } from '../db/dialect.js'
 import type { CompanyRow, CompanyStatus } from '../companies/types.js'
 import { PAGE_SIZE } from './rules.js'
 import type { AdminPointRow, AuditRow, CompanyListRow, StaffRow, StatusFilter } from './types.js'
@@ -11,7 +11,7 @@ import type { AdminPointRow, AuditRow, CompanyListRow, StaffRow, StatusFilter } 
  * where the backslash escapes the closing quote, while SQLite needs exactly one backslash.
  */
 function applyFilter(q: Knex.QueryBuilder, f: { words: string[]; status: StatusFilter; uncheckedOnly: boolean }): Knex.QueryBuilder {
-  for (const w of f.words) q.whereRaw('c.search_text LIKE ? ESCAPE ?', [`%${likeEscape(w)}%`, '\\'])
+  for (const w of f.words) whereContains(q, 'c.search_text', w)
   if (f.status !== 'all') q.where('c.status', f.status)
   // Private persons have no requisites to check, so they never count as «не проверены».
   if (f.uncheckedOnly) q.where('c.requisites_checked', false).whereNot('c.kind', 'person')

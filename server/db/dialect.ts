@@ -21,11 +21,12 @@ export function likeEscape(text: string): string {
 }
 
 /**
- * A case-insensitive "contains" condition on a column. SQLite's LIKE folds only ASCII, so Cyrillic text is compared through
- * a `lower_*` shadow column maintained by the store; MySQL's utf8mb4 collations already fold Cyrillic.
+ * A literal "contains" condition on a column: `%`, `_` and `\` in the text match themselves. The escape character is bound
+ * as a parameter because a literal `'\'` is a syntax error on MariaDB. Case folding is the caller's: stores keep a lower-cased
+ * shadow column (SQLite's LIKE folds only ASCII), and pass lower-cased text.
  */
 export function whereContains(qb: Knex.QueryBuilder, column: string, text: string): Knex.QueryBuilder {
-  return qb.whereRaw(`?? LIKE ? ESCAPE '\\'`, [column, `%${likeEscape(text.toLowerCase())}%`])
+  return qb.whereRaw('?? LIKE ? ESCAPE ?', [column, `%${likeEscape(text)}%`, '\\'])
 }
 
 /** Inserts one row and returns its numeric id on both engines. */
