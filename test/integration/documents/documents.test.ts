@@ -46,127 +46,136 @@ async function staff(app: TestApp) {
 
 describe('company documents', () => {
   let app: TestApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(() => app.close())
-
-  it('uploads a PDF, lists it with kind, name, size, date and uploader, and stores it by content', async () => {
-    const { browser, company, user } = await buyer(app)
-    const body = pdf()
-    const res = await uploadDocument(browser, { doc_type: 'charter', title: 'Устав в редакции 2024 года' }, { buffer: body, name: 'Устав ООО.pdf', type: 'application/pdf' })
-    expect(res.status).to.equal(303)
-    expect(res.headers.location).to.equal('/company/documents')
-
-    const [doc, ...rest] = await documentsOf(app, company.id)
-    expect(rest).to.have.length(0)
-    expect(doc).to.include({
-      doc_type: 'charter', title: 'Устав в редакции 2024 года', uploaded_by: user.id, file_company_id: company.id, purpose: 'statutory',
-      mime: 'application/pdf', original_name: 'Устав ООО.pdf',
+  // The login brake admits 30 logins a minute per address and app, so every group of tests below gets its own app.
+  const ownApp = () => {
+    before(async () => {
+      app = await startApp()
     })
-    expect(Number(doc.size)).to.equal(body.length)
-    expect(fs.readFileSync(diskPath(app, doc.storage_name)).equals(body)).to.equal(true)
-    expect((await app.c.db('audit_log').where({ company_id: company.id, action: 'document.uploaded' })).length).to.equal(1)
-
-    const list = unescapeHtml((await browser.get('/company/documents')).text)
-    expect(list).to.contain('Устав в редакции 2024 года')
-    expect(list).to.contain('Устав ООО.pdf')
-    expect(list).to.contain(`${body.length} Б`)
-    expect(list).to.contain('Тестов Тест Тестович')
-    expect(list).to.contain(`/company/documents/${doc.id}/download`)
-
-    const listed = await app.c.documents.listCompanyDocuments(company.id)
-    expect(listed.map((d) => ({ id: d.id, name: d.original_name, by: d.uploaded_by_name }))).to.deep.equal([
-      { id: doc.id, name: 'Устав ООО.pdf', by: 'Тестов Тест Тестович' },
-    ])
-  })
-
-  it('downloads a document as an attachment with its detected type and an RFC 5987 file name', async () => {
-    const { browser, company } = await buyer(app)
-    await uploadDocument(browser, { doc_type: 'company_card' }, { buffer: JPEG_4x3, name: 'карточка.jpeg', type: 'text/html' })
-    const [doc] = await documentsOf(app, company.id)
-    expect(doc.mime).to.equal('image/jpeg')
-    const res = await browser.get(`/company/documents/${doc.id}/download`).buffer(true)
-    expect(res.status).to.equal(200)
-    expect(res.headers['content-type']).to.equal('image/jpeg')
-    expect(res.headers['content-disposition']).to.equal(
-      `attachment; filename="________.jpeg"; filename*=UTF-8''%D0%BA%D0%B0%D1%80%D1%82%D0%BE%D1%87%D0%BA%D0%B0.jpeg`,
-    )
-    expect(res.headers['x-content-type-options']).to.equal('nosniff')
-    expect(res.headers['content-security-policy']).to.equal("default-src 'none'; sandbox")
-    expect(Number(res.headers['content-length'])).to.equal(JPEG_4x3.length)
-    expect(Buffer.from(res.body).equals(JPEG_4x3)).to.equal(true)
-  })
-
-  it('shows the title empty when none was given, and the file name instead', async () => {
-    const { browser, company } = await buyer(app)
-    await uploadDocument(browser, { doc_type: 'certificate' }, { buffer: pdf(), name: 'ogrn.pdf' })
-    const [doc] = await documentsOf(app, company.id)
-    expect(doc.title).to.equal('')
-    const list = (await browser.get('/company/documents')).text
-    expect(list).to.contain(`<a href="/company/documents/${doc.id}/download">ogrn.pdf</a>`)
-    expect(list).to.contain('Свидетельство (ОГРН, ИНН)')
-  })
-
-  for (const [label, buffer, name] of [
-    ['an HTML page named .pdf', DISGUISED.html, 'устав.pdf'],
-    ['an SVG image', DISGUISED.svg, 'logo.svg'],
-    ['an EXE named .png', DISGUISED.exe, 'scan.png'],
-    ['a WebP picture', Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64'), 'scan.webp'],
-  ] as const) {
-    it(`refuses ${label} with a Russian message and keeps the kind and title`, async () => {
-      const { browser, company } = await buyer(app)
-      const res = await uploadDocument(browser, { doc_type: 'other', title: 'Мой документ' }, { buffer, name, type: 'application/pdf' })
-      expect(res.status).to.equal(422)
-      expect(res.text).to.contain('Файл должен быть в формате PDF, JPG или PNG')
-      expect(inputValue(res.text, 'title')).to.equal('Мой документ')
-      expect(res.text).to.match(/<option value="other" selected>/)
-      expect(await documentsOf(app, company.id)).to.have.length(0)
-      expect(await app.c.db('files').where({ company_id: company.id })).to.have.length(0)
-    })
+    after(() => app.close())
   }
 
-  it('asks for a kind and a file', async () => {
-    const { browser, company } = await buyer(app)
-    const noKind = await uploadDocument(browser, { doc_type: '', title: 'Без вида' }, { buffer: pdf(), name: 'a.pdf' })
-    expect(noKind.status).to.equal(422)
-    expect(noKind.text).to.contain('Выберите вид документа')
-    expect(noKind.text).to.contain('выберите файл ещё раз')
-    const noFile = await uploadDocument(browser, { doc_type: 'charter' })
-    expect(noFile.status).to.equal(422)
-    expect(noFile.text).to.contain('Выберите файл')
-    const empty = await uploadDocument(browser, { doc_type: 'charter' }, { buffer: Buffer.alloc(0), name: 'empty.pdf' })
-    expect(empty.status).to.equal(422)
-    expect(await documentsOf(app, company.id)).to.have.length(0)
-  })
+  describe('upload, list, download, delete', () => {
+    ownApp()
 
-  it('deletes a document with its file row and its file on disk', async () => {
-    const { browser, company } = await buyer(app)
-    await uploadDocument(browser, {}, { buffer: pdf(), name: 'a.pdf' })
-    const [doc] = await documentsOf(app, company.id)
-    const res = await browser.post(`/company/documents/${doc.id}/delete`)
-    expect(res.status).to.equal(303)
-    expect(await documentsOf(app, company.id)).to.have.length(0)
-    expect(await app.c.db('files').where({ id: doc.file_id })).to.have.length(0)
-    expect(fs.existsSync(diskPath(app, doc.storage_name))).to.equal(false)
-    expect((await browser.get(`/company/documents/${doc.id}/download`)).status).to.equal(404)
-  })
+    it('uploads a PDF, lists it with kind, name, size, date and uploader, and stores it by content', async () => {
+      const { browser, company, user } = await buyer(app)
+      const body = pdf()
+      const res = await uploadDocument(browser, { doc_type: 'charter', title: 'Устав в редакции 2024 года' }, { buffer: body, name: 'Устав ООО.pdf', type: 'application/pdf' })
+      expect(res.status).to.equal(303)
+      expect(res.headers.location).to.equal('/company/documents')
 
-  it('never serves a stored file as HTML, even if its row and bytes were tampered with', async () => {
-    const { browser, company } = await buyer(app)
-    await uploadDocument(browser, {}, { buffer: png(), name: 'scan.png' })
-    const [doc] = await documentsOf(app, company.id)
-    await app.c.db('files').where({ id: doc.file_id }).update({ mime: 'text/html', original_name: 'page.html' })
-    fs.writeFileSync(diskPath(app, doc.storage_name), DISGUISED.html)
-    const res = await browser.get(`/company/documents/${doc.id}/download`)
-    expect(res.status).to.equal(200)
-    expect(res.headers['content-type']).to.equal('application/octet-stream')
-    expect(res.headers['content-disposition']).to.match(/^attachment;/)
-    expect(res.headers['x-content-type-options']).to.equal('nosniff')
-    expect(res.headers['content-security-policy']).to.contain('sandbox')
+      const [doc, ...rest] = await documentsOf(app, company.id)
+      expect(rest).to.have.length(0)
+      expect(doc).to.include({
+        doc_type: 'charter', title: 'Устав в редакции 2024 года', uploaded_by: user.id, file_company_id: company.id, purpose: 'statutory',
+        mime: 'application/pdf', original_name: 'Устав ООО.pdf',
+      })
+      expect(Number(doc.size)).to.equal(body.length)
+      expect(fs.readFileSync(diskPath(app, doc.storage_name)).equals(body)).to.equal(true)
+      expect((await app.c.db('audit_log').where({ company_id: company.id, action: 'document.uploaded' })).length).to.equal(1)
+
+      const list = unescapeHtml((await browser.get('/company/documents')).text)
+      expect(list).to.contain('Устав в редакции 2024 года')
+      expect(list).to.contain('Устав ООО.pdf')
+      expect(list).to.contain(`${body.length} Б`)
+      expect(list).to.contain('Тестов Тест Тестович')
+      expect(list).to.contain(`/company/documents/${doc.id}/download`)
+
+      const listed = await app.c.documents.listCompanyDocuments(company.id)
+      expect(listed.map((d) => ({ id: d.id, name: d.original_name, by: d.uploaded_by_name }))).to.deep.equal([
+        { id: doc.id, name: 'Устав ООО.pdf', by: 'Тестов Тест Тестович' },
+      ])
+    })
+
+    it('downloads a document as an attachment with its detected type and an RFC 5987 file name', async () => {
+      const { browser, company } = await buyer(app)
+      await uploadDocument(browser, { doc_type: 'company_card' }, { buffer: JPEG_4x3, name: 'карточка.jpeg', type: 'text/html' })
+      const [doc] = await documentsOf(app, company.id)
+      expect(doc.mime).to.equal('image/jpeg')
+      const res = await browser.get(`/company/documents/${doc.id}/download`).buffer(true)
+      expect(res.status).to.equal(200)
+      expect(res.headers['content-type']).to.equal('image/jpeg')
+      expect(res.headers['content-disposition']).to.equal(
+        `attachment; filename="________.jpeg"; filename*=UTF-8''%D0%BA%D0%B0%D1%80%D1%82%D0%BE%D1%87%D0%BA%D0%B0.jpeg`,
+      )
+      expect(res.headers['x-content-type-options']).to.equal('nosniff')
+      expect(res.headers['content-security-policy']).to.equal("default-src 'none'; sandbox")
+      expect(Number(res.headers['content-length'])).to.equal(JPEG_4x3.length)
+      expect(Buffer.from(res.body).equals(JPEG_4x3)).to.equal(true)
+    })
+
+    it('shows the title empty when none was given, and the file name instead', async () => {
+      const { browser, company } = await buyer(app)
+      await uploadDocument(browser, { doc_type: 'certificate' }, { buffer: pdf(), name: 'ogrn.pdf' })
+      const [doc] = await documentsOf(app, company.id)
+      expect(doc.title).to.equal('')
+      const list = (await browser.get('/company/documents')).text
+      expect(list).to.contain(`<a href="/company/documents/${doc.id}/download">ogrn.pdf</a>`)
+      expect(list).to.contain('Свидетельство (ОГРН, ИНН)')
+    })
+
+    for (const [label, buffer, name] of [
+      ['an HTML page named .pdf', DISGUISED.html, 'устав.pdf'],
+      ['an SVG image', DISGUISED.svg, 'logo.svg'],
+      ['an EXE named .png', DISGUISED.exe, 'scan.png'],
+      ['a WebP picture', Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64'), 'scan.webp'],
+    ] as const) {
+      it(`refuses ${label} with a Russian message and keeps the kind and title`, async () => {
+        const { browser, company } = await buyer(app)
+        const res = await uploadDocument(browser, { doc_type: 'other', title: 'Мой документ' }, { buffer, name, type: 'application/pdf' })
+        expect(res.status).to.equal(422)
+        expect(res.text).to.contain('Файл должен быть в формате PDF, JPG или PNG')
+        expect(inputValue(res.text, 'title')).to.equal('Мой документ')
+        expect(res.text).to.match(/<option value="other" selected>/)
+        expect(await documentsOf(app, company.id)).to.have.length(0)
+        expect(await app.c.db('files').where({ company_id: company.id })).to.have.length(0)
+      })
+    }
+
+    it('asks for a kind and a file', async () => {
+      const { browser, company } = await buyer(app)
+      const noKind = await uploadDocument(browser, { doc_type: '', title: 'Без вида' }, { buffer: pdf(), name: 'a.pdf' })
+      expect(noKind.status).to.equal(422)
+      expect(noKind.text).to.contain('Выберите вид документа')
+      expect(noKind.text).to.contain('выберите файл ещё раз')
+      const noFile = await uploadDocument(browser, { doc_type: 'charter' })
+      expect(noFile.status).to.equal(422)
+      expect(noFile.text).to.contain('Выберите файл')
+      const empty = await uploadDocument(browser, { doc_type: 'charter' }, { buffer: Buffer.alloc(0), name: 'empty.pdf' })
+      expect(empty.status).to.equal(422)
+      expect(await documentsOf(app, company.id)).to.have.length(0)
+    })
+
+    it('deletes a document with its file row and its file on disk', async () => {
+      const { browser, company } = await buyer(app)
+      await uploadDocument(browser, {}, { buffer: pdf(), name: 'a.pdf' })
+      const [doc] = await documentsOf(app, company.id)
+      const res = await browser.post(`/company/documents/${doc.id}/delete`)
+      expect(res.status).to.equal(303)
+      expect(await documentsOf(app, company.id)).to.have.length(0)
+      expect(await app.c.db('files').where({ id: doc.file_id })).to.have.length(0)
+      expect(fs.existsSync(diskPath(app, doc.storage_name))).to.equal(false)
+      expect((await browser.get(`/company/documents/${doc.id}/download`)).status).to.equal(404)
+    })
+
+    it('never serves a stored file as HTML, even if its row and bytes were tampered with', async () => {
+      const { browser, company } = await buyer(app)
+      await uploadDocument(browser, {}, { buffer: png(), name: 'scan.png' })
+      const [doc] = await documentsOf(app, company.id)
+      await app.c.db('files').where({ id: doc.file_id }).update({ mime: 'text/html', original_name: 'page.html' })
+      fs.writeFileSync(diskPath(app, doc.storage_name), DISGUISED.html)
+      const res = await browser.get(`/company/documents/${doc.id}/download`)
+      expect(res.status).to.equal(200)
+      expect(res.headers['content-type']).to.equal('application/octet-stream')
+      expect(res.headers['content-disposition']).to.match(/^attachment;/)
+      expect(res.headers['x-content-type-options']).to.equal('nosniff')
+      expect(res.headers['content-security-policy']).to.contain('sandbox')
+    })
   })
 
   describe('roles', () => {
+    ownApp()
+
     it('lets an accountant upload and delete', async () => {
       const owner = await buyer(app)
       const { browser } = await colleague(app, owner.company.id, 'accountant')
@@ -199,19 +208,23 @@ describe('company documents', () => {
     }
   })
 
-  it('answers 404 for another company\'s document download and delete, and changes nothing', async () => {
-    const victim = await buyer(app)
-    await uploadDocument(victim.browser, { title: 'Секретный устав' }, { buffer: pdf(), name: 'secret.pdf' })
-    const [doc] = await documentsOf(app, victim.company.id)
-    const { browser } = await buyer(app)
-    expect((await browser.get(`/company/documents/${doc.id}/download`)).status).to.equal(404)
-    expect((await browser.post(`/company/documents/${doc.id}/delete`)).status).to.equal(404)
-    expect((await browser.get('/company/documents')).text).to.not.contain('Секретный устав')
-    // Staff routes and the supplier route do not open company documents either.
-    expect((await browser.get(`/supplier-documents/${doc.id}/download`)).status).to.equal(404)
-    expect((await browser.get(`/admin/companies/${victim.company.id}/documents/${doc.id}/download`)).status).to.equal(404)
-    expect(await documentsOf(app, victim.company.id)).to.have.length(1)
-    expect(fs.existsSync(diskPath(app, doc.storage_name))).to.equal(true)
+  describe('tenant isolation', () => {
+    ownApp()
+
+    it('answers 404 for another company\'s document download and delete, and changes nothing', async () => {
+      const victim = await buyer(app)
+      await uploadDocument(victim.browser, { title: 'Секретный устав' }, { buffer: pdf(), name: 'secret.pdf' })
+      const [doc] = await documentsOf(app, victim.company.id)
+      const { browser } = await buyer(app)
+      expect((await browser.get(`/company/documents/${doc.id}/download`)).status).to.equal(404)
+      expect((await browser.post(`/company/documents/${doc.id}/delete`)).status).to.equal(404)
+      expect((await browser.get('/company/documents')).text).to.not.contain('Секретный устав')
+      // Staff routes and the supplier route do not open company documents either.
+      expect((await browser.get(`/supplier-documents/${doc.id}/download`)).status).to.equal(404)
+      expect((await browser.get(`/admin/companies/${victim.company.id}/documents/${doc.id}/download`)).status).to.equal(404)
+      expect(await documentsOf(app, victim.company.id)).to.have.length(1)
+      expect(fs.existsSync(diskPath(app, doc.storage_name))).to.equal(true)
+    })
   })
 })
 
