@@ -4,7 +4,6 @@ import type { UploadGuard } from '../http/uploads.js'
 import { flash, requireCompany, requireStaff } from '../http/auth.js'
 import { field } from '../http/forms.js'
 import { idParam, memberOf, userOf } from '../http/context.js'
-import { formatBytes } from '../http/views.js'
 import { Forbidden, Validation } from '../shared/errors.js'
 import { can } from '../companies/rules.js'
 import { acceptAttribute, kindsText, sizeText } from '../files/rules.js'
@@ -57,7 +56,7 @@ export function documentsRoutes(deps: AppDeps & { upload: UploadGuard }): Router
       docTypes: docTypeOptions(form.doc_type ?? ''),
       accept: acceptAttribute('statutory'),
       fileHint: `${kindsText('statutory')}, до ${sizeText(usage.maxBytes)}`,
-      usage: { used: formatBytes(usage.used), quota: sizeText(usage.quota), percent: Math.min(100, Math.round((usage.used / usage.quota) * 100)) },
+      usage: { used: sizeText(usage.used), quota: sizeText(usage.quota), percent: Math.min(100, Math.round((usage.used / usage.quota) * 100)) },
     }
   }
 

@@ -63,7 +63,8 @@ export function acceptedKind(purpose: FilePurpose, detectedMime: string | undefi
 /** Formats a byte count in whole megabytes or kilobytes for refusals ("10 МБ", "512 КБ"). */
 export function sizeText(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Number((bytes / 1024 / 1024).toFixed(1)).toString().replace('.', ',')} МБ`
-  return `${Math.max(1, Math.round(bytes / 1024))} КБ`
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} КБ`
+  return `${bytes} Б`
 }
 
 /**
@@ -116,17 +117,6 @@ export function displayName(original: string, kind: Pick<FileKind, 'ext' | 'alia
   const finalExt = kind.aliases.includes(ext) ? ext : kind.ext
   name = `${Array.from(stem).slice(0, 110).join('').trim()}.${finalExt}`
   return name
-}
-
-/**
- * Undoes multer's default reading of multipart file names as Latin-1. Browsers send the UTF-8 bytes of the name, which
- * then arrive as "Ð²ÑÐ¾Ð´.png" for "вход.png". A name with any character above U+00FF was decoded properly already and
- * is kept; so is one whose bytes are not valid UTF-8 (a client that really meant Latin-1).
- */
-export function repairFileName(name: string): string {
-  if (!/[\u0080-\u00ff]/.test(name) || /[^\u0000-\u00ff]/.test(name)) return name
-  const decoded = Buffer.from(name, 'latin1').toString('utf8')
-  return decoded.includes('\ufffd') ? name : decoded
 }
 
 /** RFC 5987 percent-encoding of a header parameter value (`filename*=UTF-8''…`). */

@@ -16,7 +16,6 @@ import {
   imageDimensions,
   pixelsRefusal,
   quotaRefusal,
-  repairFileName,
   servedMime,
   sizeRefusal,
   typeRefusal,
@@ -92,7 +91,7 @@ export function createFilesService(deps: { db: Db; clock: Clock; config: Config 
     if (!kind) return { ok: false, message: typeRefusal(purpose) }
     const pixels = pixelsRefusal(imageDimensions(upload.buffer, kind.mime), kind.mime)
     if (pixels) return { ok: false, message: pixels }
-    return { ok: true, kind, name: displayName(repairFileName(upload.originalname), kind) }
+    return { ok: true, kind, name: displayName(upload.originalname, kind) }
   }
 
   async function save(trx: Db, written: string[], upload: Upload, o: SaveOptions): Promise<FileOutcome<{ file: FileRow }>> {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import multer from 'multer'
+import { sizeText } from '../files/rules.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,14 +21,18 @@ export type UploadGuard = (fieldName: string) => RequestHandler[]
  * values instead of failing the request. Upload forms post to `action="…?_csrf={{csrfToken}}"`.
  */
 export function createUploadGuard(maxBytes: number): UploadGuard {
-  const mb = Math.round(maxBytes / 1024 / 1024)
   return (fieldName) => {
-    const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 40, fieldSize: 64 * 1024 } }).single(fieldName)
+    const parse = multer({
+      storage: multer.memoryStorage(),
+      // Browsers send file names as UTF-8; busboy's default (Latin-1) would garble «Устав.pdf».
+      defParamCharset: 'utf8',
+      limits: { fileSize: maxBytes, files: 1, fields: 40, fieldSize: 64 * 1024 },
+    }).single(fieldName)
     const handle: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
       parse(req, res, (err: unknown) => {
         if (err instanceof multer.MulterError) {
           req.uploadError =
-            err.code === 'LIMIT_FILE_SIZE' ? `Файл больше ${mb} МБ. Уменьшите его или загрузите другой.` : 'Не удалось принять файл: загрузите один файл.'
+            err.code === 'LIMIT_FILE_SIZE' ? `Файл больше ${sizeText(maxBytes)}. Уменьшите его или загрузите другой.` : 'Не удалось принять файл: загрузите один файл.'
           req.file = undefined
           return next()
         }

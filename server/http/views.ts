@@ -3,17 +3,11 @@ import type { Express } from 'express'
 import { engine } from 'express-handlebars'
 import { ROOT_DIR } from '../config.js'
 import { formatDate, formatDateTime } from '../shared/time.js'
+import { sizeText } from '../files/rules.js'
 import { ROLE_LABELS, EDO_OPERATORS, statusLabel } from '../companies/rules.js'
 import type { Role } from '../companies/types.js'
 
 export const VIEWS_DIR = path.join(ROOT_DIR, 'portal-views')
-
-/** Formats a byte count for people: "1,2 МБ". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} Б`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} КБ`
-  return `${(n / 1024 / 1024).toFixed(1).replace('.', ',')} МБ`
-}
 
 /** Registers Handlebars (layouts, partials, helpers). Templates escape everything; no helper returns raw HTML. */
 export function setupViews(app: Express, timezone: string): void {
@@ -35,7 +29,7 @@ export function setupViews(app: Express, timezone: string): void {
         roleLabel: (r: Role) => ROLE_LABELS[r] ?? r,
         edoLabel: (code: string) => EDO_OPERATORS[code] ?? code,
         companyStatus: (c: Parameters<typeof statusLabel>[0]) => statusLabel(c),
-        bytes: (n: number) => formatBytes(Number(n)),
+        bytes: (n: number) => sizeText(Number(n)),
         lookup2: (obj: Record<string, unknown> | undefined, key: string) => obj?.[key],
       },
     }),

@@ -7,7 +7,6 @@ import {
   imageDimensions,
   pixelsRefusal,
   quotaRefusal,
-  repairFileName,
   servedMime,
   sizeRefusal,
   typeRefusal,
@@ -79,17 +78,6 @@ describe('files rules', () => {
       expect(displayName('', PDF)).to.equal('файл.pdf')
       expect(displayName('   ', PDF)).to.equal('файл.pdf')
       expect(Array.from(displayName(`${'я'.repeat(300)}.pdf`, PDF))).to.have.length(114)
-    })
-  })
-
-  describe('multipart file names', () => {
-    it('repairs UTF-8 names that were read as Latin-1 and leaves proper names alone', () => {
-      const misread = Buffer.from('Устав — 2024.pdf', 'utf8').toString('latin1')
-      expect(repairFileName(misread)).to.equal('Устав — 2024.pdf')
-      expect(repairFileName('Устав.pdf')).to.equal('Устав.pdf')
-      expect(repairFileName('scan 01.pdf')).to.equal('scan 01.pdf')
-      // Real Latin-1 bytes are not valid UTF-8 and stay as they came.
-      expect(repairFileName('caf\u00e9.pdf')).to.equal('caf\u00e9.pdf')
     })
   })
 

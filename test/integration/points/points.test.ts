@@ -454,7 +454,7 @@ describe('delivery points: upload limits', () => {
     const big = png(2, 2, { padding: 20 * 1024 })
     const res = await createPoint(browser, {}, { buffer: big, name: 'big.png' })
     expect(res.status).to.equal(422)
-    expect(res.text).to.match(/Файл больше \d+ МБ\. Уменьшите его или загрузите другой\./)
+    expect(res.text).to.match(/Файл больше [\d,]+ (КБ|МБ)\. Уменьшите его или загрузите другой\./)
     expect(inputValue(res.text, 'name')).to.equal(FIELDS.name)
     expect(inputValue(res.text, 'address')).to.equal(FIELDS.address)
     expect(await pointsOf(app, company.id)).to.have.length(0)
