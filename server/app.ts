@@ -52,7 +52,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', 'loopback')
-  setupViews(app, config.timezone)
+  setupViews(app, config.timezone, config.env !== 'development')
   app.locals.supplierName = config.supplierName
   app.locals.sandbox = { dadata: config.dadata.sandbox, mail: config.mail.sandbox, any: config.dadata.sandbox || config.mail.sandbox }
 

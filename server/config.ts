@@ -38,6 +38,7 @@ const schema = z.object({
   DEMO_API_TOKEN: z.string().min(16).optional(),
   SUPPLIER_NAME: z.string().default('ООО «Зёрна и Листья»'),
   TIMEZONE: z.string().default('Europe/Moscow'),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(300),
   OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
 })
@@ -62,6 +63,7 @@ export interface Config {
   supplierName: string
   timezone: string
   outbox: { intervalSeconds: number; maxAttempts: number }
+  api: { ratePerMinute: number }
 }
 
 /**
@@ -128,5 +130,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     supplierName: e.SUPPLIER_NAME,
     timezone: e.TIMEZONE,
     outbox: { intervalSeconds: e.OUTBOX_INTERVAL_SECONDS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+    api: { ratePerMinute: e.API_RATE_LIMIT_PER_MINUTE },
   }
 }

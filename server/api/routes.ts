@@ -20,11 +20,12 @@ export function apiRoutes(deps: AppDeps): Router {
 
   const perToken = rateLimit({
     windowMs: 60_000,
-    limit: 300,
+    limit: deps.config.api.ratePerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) => `t${req.apiTokenId ?? 0}`,
-    handler: (_req, res) => res.status(429).json({ error: { status: 429, message: 'Слишком много запросов: не больше 300 в минуту на токен' } }),
+    handler: (_req, res) =>
+      res.status(429).json({ error: { status: 429, message: `Слишком много запросов: не больше ${deps.config.api.ratePerMinute} в минуту на токен` } }),
   })
 
   async function bearer(req: Request, res: Response, next: NextFunction) {

@@ -49,9 +49,6 @@ export function createIdentityMiddleware(deps: { accounts: AccountsService; comp
       const current = req.companies.find((c) => c.id === s.currentCompanyId) ?? req.companies[0]
       if ((current?.id ?? null) !== (s.currentCompanyId ?? null)) s.currentCompanyId = current?.id ?? null
       req.member = current
-    } else if (req.method === 'GET') {
-      // Anonymous visitors who open a form get a stored session, so the CSRF token is bound to a stable id.
-      s.ip = req.ip ?? ''
     }
     res.locals.user = req.user
     res.locals.member = req.member

@@ -18,7 +18,10 @@ export interface Csrf {
 export function createCsrf(config: Config): Csrf {
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => config.session.secret,
-    getSessionIdentifier: (req) => req.sessionID,
+    // A logged-in person's tokens are bound to their session. Anonymous visitors (login, registration, password reset) have
+    // no stored session, and storing one for every visitor would cost a write per page view: their tokens are bound to the
+    // double-submit cookie alone, which the __Host- prefix keeps out of reach of sibling subdomains.
+    getSessionIdentifier: (req) => (req.session?.userId ? req.sessionID : 'anonymous'),
     cookieName: config.session.secureCookie ? '__Host-csrf' : 'csrf',
     cookieOptions: { sameSite: 'lax', secure: config.session.secureCookie, path: '/', httpOnly: true },
     getCsrfTokenFromRequest: (req) =>

@@ -48,8 +48,10 @@ export class DbSessionStore extends session.Store {
 
   override touch(sid: string, _sess: session.SessionData, cb?: Cb): void {
     const now = this.clock.now().getTime()
+    // Idle expiry needs minute precision, not a write per request: refresh at most once a minute.
     this.db('sessions')
       .where({ sid })
+      .andWhere('seen_at', '<', now - 60_000)
       .update({ seen_at: now, expires_at: now + this.idleMs })
       .then(() => cb?.(), (err) => cb?.(err))
   }

@@ -10,7 +10,7 @@ import type { Role } from '../companies/types.js'
 export const VIEWS_DIR = path.join(ROOT_DIR, 'portal-views')
 
 /** Registers Handlebars (layouts, partials, helpers). Templates escape everything; no helper returns raw HTML. */
-export function setupViews(app: Express, timezone: string): void {
+export function setupViews(app: Express, timezone: string, cache: boolean): void {
   app.engine(
     'hbs',
     engine({
@@ -35,5 +35,7 @@ export function setupViews(app: Express, timezone: string): void {
     }),
   )
   app.set('view engine', 'hbs')
+  // Compiled templates are cached everywhere but in development, where edits should show on reload.
+  app.set('view cache', cache)
   app.set('views', VIEWS_DIR)
 }

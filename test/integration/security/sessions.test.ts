@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import request from 'supertest'
+import signature from 'cookie-signature'
 import { startApp, Browser, manualClock, type TestApp } from '../../support/app.js'
 import { buyer, createUser, PASSWORD } from '../../support/factories.js'
 
@@ -17,21 +18,32 @@ describe('sessions, login and passwords', () => {
   })
   after(() => app.close())
 
-  it('rotates the session id at login and stores the session in the database', async () => {
+  it('rotates the session id at login (a planted session id is not adopted) and stores the session in the database', async () => {
     const u = await createUser(app)
+    // An attacker's valid anonymous session, planted in the victim's browser before login.
+    const planted = 'planted-session-id-0123456789abcdef'
+    const t = clock.now().getTime()
+    await app.c.db('sessions').insert({ sid: planted, data: JSON.stringify({ cookie: { path: '/' } }), created_at: t, seen_at: t, expires_at: t + 600_000 })
     const b = new Browser(app)
-    const page = await b.get('/login')
-    const before = sidOf(page)
-    expect(before).to.be.a('string')
-    const res = await b.login(u.email, u.password)
+    const cookie = `sid=${encodeURIComponent('s:' + signature.sign(planted, app.config.session.secret))}`
+    const page = await b.agent.get('/password/forgot').set('Cookie', cookie)
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!
+    const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ')
+    const res = await b.agent.post('/login').set('Cookie', `${cookie}; ${csrfCookie}`).type('form').send({ _csrf: csrf, email: u.email, password: u.password }).redirects(0)
+    expect(res.status).to.equal(303)
     const after = sidOf(res)
     expect(after).to.be.a('string')
-    expect(after).not.to.equal(before)
     const raw = decodeURIComponent(after!).slice(2).split('.')[0]!
-    const row = await app.c.db('sessions').where({ sid: raw }).first()
-    expect(row.user_id).to.equal(u.id)
-    const rawBefore = decodeURIComponent(before!).slice(2).split('.')[0]!
-    expect(await app.c.db('sessions').where({ sid: rawBefore }).first()).to.equal(undefined)
+    expect(raw).not.to.equal(planted)
+    expect((await app.c.db('sessions').where({ sid: raw }).first()).user_id).to.equal(u.id)
+    expect(await app.c.db('sessions').where({ sid: planted }).first()).to.equal(undefined)
+  })
+
+  it('stores no session for anonymous page views', async () => {
+    const before = await app.c.db('sessions').count({ n: '*' })
+    const res = await request(app.url).get('/login')
+    expect(sidOf(res)).to.equal(null)
+    expect(await app.c.db('sessions').count({ n: '*' })).to.deep.equal(before)
   })
 
   it('logs out on the server: the old cookie no longer works', async () => {
@@ -157,7 +169,19 @@ describe('secure cookies in production-like settings', () => {
 
   it('names the cookie __Host-sid with Secure, HttpOnly, SameSite=Lax and Path=/', async () => {
     // Behind the TLS-terminating proxy on loopback (trust proxy), as in production.
-    const res = await request(app.url).get('/login').set('X-Forwarded-Proto', 'https')
+    const u = await createUser(app)
+    const page = await request(app.url).get('/login').set('X-Forwarded-Proto', 'https')
+    const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-csrf='))!
+    expect(csrfCookie).to.match(/; Secure/i)
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!
+    const res = await request(app.url)
+      .post('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', csrfCookie.split(';')[0]!)
+      .type('form')
+      .send({ _csrf: csrf, email: u.email, password: u.password })
+      .redirects(0)
+    expect(res.status).to.equal(303)
     const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
     const sid = cookies.find((c) => c.startsWith('__Host-sid='))!
     expect(sid).to.be.a('string')
@@ -166,7 +190,6 @@ describe('secure cookies in production-like settings', () => {
     expect(sid).to.match(/; SameSite=Lax/i)
     expect(sid).to.match(/; Path=\//)
     expect(sid).not.to.match(/Domain=/i)
-    expect(cookies.find((c) => c.startsWith('__Host-csrf='))).to.match(/; Secure/i)
     expect(res.headers['strict-transport-security']).to.match(/max-age=/)
   })
 })
