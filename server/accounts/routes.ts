@@ -4,7 +4,7 @@ import type { AppDeps } from '../app.js'
 import { endSession, flash, requireUser, startSession } from '../http/auth.js'
 import { field, rawField, safeReturnTo } from '../http/forms.js'
 import { userOf } from '../http/context.js'
-import { Validation } from '../shared/errors.js'
+import { NotFound, Validation } from '../shared/errors.js'
 import { companyInput, companyFormView } from '../companies/routes.js'
 import type { PersonInput } from './service.js'
 
@@ -167,8 +167,9 @@ export function accountsRoutes(deps: AppDeps): Router {
     const user = userOf(req)
     const key = String(req.params.key)
     const target = (await accounts.listSessions(user.id)).find((s) => s.sid.slice(0, 8) === key && s.sid !== req.sessionID)
-    if (target) await accounts.endSession(user.id, target.sid)
-    flash(req, 'ok', target ? 'Сеанс завершён' : 'Сеанс уже завершён')
+    if (!target) throw new NotFound('Сеанс не найден: возможно, он уже завершён')
+    await accounts.endSession(user.id, target.sid)
+    flash(req, 'ok', 'Сеанс завершён')
     res.redirect(303, '/account')
   })
 

@@ -94,12 +94,16 @@ export class Browser {
     return this.agent.post(path).type('form').send(body).redirects(0)
   }
 
-  /** Posts a multipart form with one file; the CSRF token goes in the query string, as the upload forms send it. */
-  async upload(path: string, fields: Record<string, string>, file: { field: string; buffer: Buffer; name: string; type?: string }) {
+  /**
+   * Submits a multipart form as a browser does, with or without a chosen file (an empty file input still makes the request
+   * multipart). The CSRF token goes into the action's query string, as the portal's upload forms send it, because it is
+   * checked before the body is read.
+   */
+  async upload(path: string, fields: Record<string, string>, file?: { field: string; buffer: Buffer; name: string; type?: string }) {
     const token = await this.csrf()
     let req = this.agent.post(`${path}${path.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(token)}`).redirects(0)
     for (const [k, v] of Object.entries(fields)) req = req.field(k, v)
-    return req.attach(file.field, file.buffer, { filename: file.name, contentType: file.type ?? 'application/octet-stream' })
+    return file ? req.attach(file.field, file.buffer, { filename: file.name, contentType: file.type ?? 'application/octet-stream' }) : req
   }
 
   async login(email: string, password: string) {

@@ -11,7 +11,7 @@ import {
   sizeRefusal,
   typeRefusal,
 } from '../../server/files/rules.js'
-import { JPEG_4x3, WEBP_4x3, png } from '../integration/points/images.js'
+import { JPEG_4x3, WEBP_4x3, png } from '../support/images.js'
 
 const JPEG = ACCEPTED.point_photo[0]!
 const PDF = ACCEPTED.statutory[0]!

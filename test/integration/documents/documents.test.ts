@@ -5,19 +5,19 @@ import request from 'supertest'
 import { Browser, startApp, type TestApp } from '../../support/app.js'
 import { buyer, createUser } from '../../support/factories.js'
 import type { Role } from '../../../server/companies/types.js'
-import { DISGUISED, JPEG_4x3, png, pdf } from '../points/images.js'
-import { inputValue, submitMultipart, unescapeHtml, type FilePart } from '../points/forms.js'
+import { DISGUISED, JPEG_4x3, png, pdf } from '../../support/images.js'
+import { inputValue, unescapeHtml, type FilePart } from '../../support/html.js'
 
 function diskPath(app: TestApp, storageName: string): string {
   return path.join(app.config.uploads.dir, storageName.slice(0, 2), storageName)
 }
 
 function uploadDocument(browser: Browser, fields: { doc_type?: string; title?: string }, file?: FilePart) {
-  return submitMultipart(browser, '/company/documents', { doc_type: 'charter', title: '', ...fields }, file && { field: 'file', ...file })
+  return browser.upload('/company/documents', { doc_type: 'charter', title: '', ...fields }, file && { field: 'file', ...file })
 }
 
 function uploadSupplierDocument(browser: Browser, fields: { doc_type?: string; title?: string }, file?: FilePart) {
-  return submitMultipart(browser, '/admin/supplier-documents', { doc_type: 'charter', title: '', ...fields }, file && { field: 'file', ...file })
+  return browser.upload('/admin/supplier-documents', { doc_type: 'charter', title: '', ...fields }, file && { field: 'file', ...file })
 }
 
 async function documentsOf(app: TestApp, companyId: number | null) {

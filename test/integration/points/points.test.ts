@@ -5,8 +5,8 @@ import { expect } from 'chai'
 import request from 'supertest'
 import { Browser, startApp, type TestApp } from '../../support/app.js'
 import { buyer, createCompany, createUser } from '../../support/factories.js'
-import { DISGUISED, JPEG_4x3, WEBP_4x3, png } from './images.js'
-import { inputValue, submitMultipart, unescapeHtml, type FilePart } from './forms.js'
+import { DISGUISED, JPEG_4x3, WEBP_4x3, png } from '../../support/images.js'
+import { inputValue, unescapeHtml, type FilePart } from '../../support/html.js'
 
 const FIELDS = {
   name: 'Кофейня на Садовой',
@@ -22,7 +22,7 @@ function diskPath(app: TestApp, storageName: string): string {
 }
 
 async function createPoint(browser: Browser, fields: Partial<typeof FIELDS> = {}, photo?: FilePart) {
-  return submitMultipart(browser, '/company/points', { ...FIELDS, ...fields }, photo && { field: 'photo', ...photo })
+  return browser.upload('/company/points', { ...FIELDS, ...fields }, photo && { field: 'photo', ...photo })
 }
 
 async function pointsOf(app: TestApp, companyId: number) {
@@ -125,7 +125,7 @@ describe('delivery points', () => {
       expect(form.status).to.equal(200)
       expect(inputValue(form.text, 'contact_phone')).to.equal('+7 903 555-01-01')
 
-      const res = await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, name: 'Склад в Подольске', contact_phone: '9161234567', comment: '' })
+      const res = await browser.upload(`/company/points/${point.id}`, { ...FIELDS, name: 'Склад в Подольске', contact_phone: '9161234567', comment: '' })
       expect(res.status).to.equal(303)
       const [after] = await pointsOf(app, company.id)
       expect(after).to.include({ name: 'Склад в Подольске', contact_phone: '+79161234567', comment: '' })
@@ -213,7 +213,7 @@ describe('delivery points', () => {
       const { browser, company } = await buyer(app)
       await createPoint(browser)
       const [point] = await pointsOf(app, company.id)
-      const res = await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, name: 'Новое имя', contact_phone: 'нет' })
+      const res = await browser.upload(`/company/points/${point.id}`, { ...FIELDS, name: 'Новое имя', contact_phone: 'нет' })
       expect(res.status).to.equal(422)
       expect(inputValue(res.text, 'name')).to.equal('Новое имя')
       expect((await pointsOf(app, company.id))[0].name).to.equal(FIELDS.name)
@@ -297,7 +297,7 @@ describe('delivery points', () => {
       const [oldFile] = await filesOf(app, company.id)
       expect(fs.existsSync(diskPath(app, oldFile.storage_name))).to.equal(true)
 
-      const res = await submitMultipart(browser, `/company/points/${point.id}`, FIELDS, { field: 'photo', buffer: JPEG_4x3, name: 'new.jpg' })
+      const res = await browser.upload(`/company/points/${point.id}`, FIELDS, { field: 'photo', buffer: JPEG_4x3, name: 'new.jpg' })
       expect(res.status).to.equal(303)
       const files = await filesOf(app, company.id)
       expect(files.map((f: { original_name: string }) => f.original_name)).to.deep.equal(['new.jpg'])
@@ -311,10 +311,10 @@ describe('delivery points', () => {
       const [point] = await pointsOf(app, company.id)
       const [file] = await filesOf(app, company.id)
 
-      await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, comment: 'без фото' })
+      await browser.upload(`/company/points/${point.id}`, { ...FIELDS, comment: 'без фото' })
       expect((await pointsOf(app, company.id))[0].photo_file_id).to.equal(file.id)
 
-      await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, remove_photo: '1' })
+      await browser.upload(`/company/points/${point.id}`, { ...FIELDS, remove_photo: '1' })
       expect((await pointsOf(app, company.id))[0].photo_file_id).to.equal(null)
       expect(await filesOf(app, company.id)).to.have.length(0)
       expect(fs.existsSync(diskPath(app, file.storage_name))).to.equal(false)
@@ -326,7 +326,7 @@ describe('delivery points', () => {
       await createPoint(browser, {}, { buffer: png(), name: 'keep.png' })
       const [point] = await pointsOf(app, company.id)
       const [file] = await filesOf(app, company.id)
-      const res = await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, name: 'Другое имя' }, { field: 'photo', buffer: DISGUISED.exe, name: 'x.webp' })
+      const res = await browser.upload(`/company/points/${point.id}`, { ...FIELDS, name: 'Другое имя' }, { field: 'photo', buffer: DISGUISED.exe, name: 'x.webp' })
       expect(res.status).to.equal(422)
       expect(inputValue(res.text, 'name')).to.equal('Другое имя')
       const [after] = await pointsOf(app, company.id)
@@ -372,7 +372,7 @@ describe('delivery points', () => {
         const create = await createPoint(browser, { name: 'Чужая' })
         expect(create.status).to.equal(403)
         expect(create.text).to.contain('Точки доставки меняют владелец компании и закупщики')
-        expect((await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, name: 'Взлом' })).status).to.equal(403)
+        expect((await browser.upload(`/company/points/${point.id}`, { ...FIELDS, name: 'Взлом' })).status).to.equal(403)
         expect((await browser.post(`/company/points/${point.id}/default`)).status).to.equal(403)
         expect((await browser.post(`/company/points/${point.id}/delete`)).status).to.equal(403)
 
@@ -417,8 +417,8 @@ describe('delivery points', () => {
       expect((await browser.get(`/company/points/${point.id}/edit`)).status).to.equal(404)
       expect((await browser.get(`/company/points/${point.id}/photo`)).status).to.equal(404)
       expect((await browser.get(`/company/points/${point.id}.json`)).status).to.equal(404)
-      expect((await submitMultipart(browser, `/company/points/${point.id}`, { ...FIELDS, name: 'Взлом' })).status).to.equal(404)
-      expect((await submitMultipart(browser, `/company/points/${point.id}`, FIELDS, { field: 'photo', buffer: png(), name: 'x.png' })).status).to.equal(404)
+      expect((await browser.upload(`/company/points/${point.id}`, { ...FIELDS, name: 'Взлом' })).status).to.equal(404)
+      expect((await browser.upload(`/company/points/${point.id}`, FIELDS, { field: 'photo', buffer: png(), name: 'x.png' })).status).to.equal(404)
       expect((await browser.post(`/company/points/${other.id}/default`)).status).to.equal(404)
       expect((await browser.post(`/company/points/${point.id}/delete`)).status).to.equal(404)
       expect((await browser.get('/company/points')).text).to.not.contain('Точка B')
@@ -480,7 +480,7 @@ describe('delivery points: upload limits', () => {
 
     // Replacing a photo is measured without the one it replaces.
     const [first] = await pointsOf(app, company.id)
-    const replace = await submitMultipart(browser, `/company/points/${first.id}`, { ...FIELDS, name: 'Один' }, { field: 'photo', buffer: photo(), name: '1b.png' })
+    const replace = await browser.upload(`/company/points/${first.id}`, { ...FIELDS, name: 'Один' }, { field: 'photo', buffer: photo(), name: '1b.png' })
     expect(replace.status).to.equal(303)
     expect(await filesOf(app, company.id)).to.have.length(2)
   })
