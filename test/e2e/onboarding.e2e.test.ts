@@ -2,10 +2,12 @@ import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { launchChromium, shot } from '../support/browser.js'
+import { JPEG_4x3, pdf } from '../support/images.js'
 
 /*
  * A buyer's first visit in real Chromium: registration of an ООО by INN through the DaData sandbox (the page script fills
- * the card without a reload), an ИП added next, switching between them from the header.
+ * the card without a reload), an ИП added next, switching between them from the header, a delivery point with a photo and
+ * a statutory document uploaded.
  */
 describe('e2e: onboarding of a wholesale buyer', function () {
   this.timeout(120_000)
@@ -77,5 +79,36 @@ describe('e2e: onboarding of a wholesale buyer', function () {
     await page.goto(`${app.url}/company`)
     expect(await page.textContent('.dl')).to.contain('Контур.Диадок')
     await shot(page, '05-company-card')
+  })
+
+  it('adds a delivery point with a photo', async () => {
+    await page.goto(`${app.url}/company/points/new`)
+    await page.fill('input[name=name]', 'Кофейня на Садовнической')
+    await page.fill('input[name=address]', 'г Москва, ул Садовническая, д 14 стр 2')
+    await page.fill('input[name=contact_name]', 'Елена')
+    await page.fill('input[name=contact_phone]', '+7 903 555-01-01')
+    await page.fill('input[name=working_hours]', 'пн–пт 8:00–20:00, приёмка до 12:00')
+    await page.setInputFiles('input[name=photo]', { name: 'фасад.jpg', mimeType: 'image/jpeg', buffer: JPEG_4x3 })
+    await shot(page, '06-delivery-point-form')
+    await page.click('button[type=submit].button')
+    await page.waitForURL(`${app.url}/company/points`)
+    expect(await page.textContent('main')).to.contain('Кофейня на Садовнической')
+    const thumb = page.locator('img.thumb').first()
+    expect(await thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).to.equal(4)
+    await shot(page, '07-delivery-points')
+  })
+
+  it('uploads a statutory document and downloads it', async () => {
+    await page.goto(`${app.url}/company/documents`)
+    await page.selectOption('select[name=doc_type]', 'charter')
+    await page.fill('input[name=title]', 'Устав в редакции 2024 года')
+    await page.setInputFiles('input[name=file]', { name: 'Устав.pdf', mimeType: 'application/pdf', buffer: pdf() })
+    await page.click('form[enctype="multipart/form-data"] button[type=submit]')
+    await page.waitForURL(`${app.url}/company/documents`)
+    expect(await page.textContent('main')).to.contain('Устав в редакции 2024 года')
+    expect(await page.textContent('main')).to.contain('Устав.pdf')
+    await shot(page, '08-documents')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href$="/download"]')])
+    expect(download.suggestedFilename()).to.equal('Устав.pdf')
   })
 })

@@ -1,0 +1,149 @@
+import { expect } from 'chai'
+import request from 'supertest'
+import { startApp, type TestApp } from '../../support/app.js'
+import { buyer, createCompany, createUser } from '../../support/factories.js'
+import { JPEG_4x3, pdf } from '../../support/images.js'
+import { fillPath, listRoutes, type RouteInfo } from '../../support/routes.js'
+
+/*
+ * WSTG ATHZ-04: a person of company A gets 404 for every URL of company B's objects, and nothing of B changes. The routes
+ * come from the router itself; a new route with a parameter fails this test until it is placed in the matrix below.
+ */
+
+/** Routes with parameters that are not company objects, and why. */
+const NOT_COMPANY_OBJECTS: Record<string, string> = {
+  '/password/reset/:token': 'a secret link, tested in sessions.test.ts',
+  '/invitations/:token': 'a secret link, tested in companies.test.ts',
+  '/invitations/:token/accept': 'a secret link, tested in companies.test.ts',
+  '/supplier-documents/:id/download': "the supplier's own documents, shared by all verified buyers (documents.test.ts)",
+}
+
+interface Victim {
+  companyId: number
+  point: number
+  document: number
+  member: number
+  invitation: number
+  token: number
+  sessionKey: string
+}
+
+/** Company B with one object of every kind, made through the real HTTP routes. */
+async function victim(app: TestApp): Promise<Victim> {
+  const b = await buyer(app)
+  const colleague = await createUser(app)
+  await app.c.db('company_members').insert({ company_id: b.company.id, user_id: colleague.id, role: 'buyer', created_at: Date.now() })
+  expect((await b.browser.upload('/company/points', { name: 'Точка Б', address: 'г Тверь', contact_name: 'Олег', contact_phone: '+79160000002', working_hours: '9-18' }, { field: 'photo', buffer: JPEG_4x3, name: 'p.jpg' })).status).to.equal(303)
+  expect((await b.browser.upload('/company/documents', { doc_type: 'charter', title: 'Устав Б' }, { field: 'file', buffer: pdf(), name: 'u.pdf' })).status).to.equal(303)
+  expect((await b.browser.post('/company/members/invite', { email: `inv${Date.now()}@test.local`, role: 'viewer' })).status).to.equal(303)
+  expect((await b.browser.post('/company/api-tokens', { name: 'Б' })).status).to.equal(200)
+  const q = (t: string) => app.c.db(t).where({ company_id: b.company.id })
+  const session = await app.c.db('sessions').where({ user_id: b.user.id }).first()
+  return {
+    companyId: b.company.id,
+    point: (await q('delivery_points').first()).id,
+    document: (await q('company_documents').first()).id,
+    member: (await app.c.db('company_members').where({ company_id: b.company.id, user_id: colleague.id }).first()).id,
+    invitation: (await q('invitations').first()).id,
+    token: (await q('api_tokens').first()).id,
+    sessionKey: session.sid.slice(0, 8),
+  }
+}
+
+/** Everything of company B that a request could change. */
+async function stateOf(app: TestApp, v: Victim) {
+  const q = (t: string) => app.c.db(t).where({ company_id: v.companyId }).orderBy('id')
+  return {
+    company: await app.c.db('companies').where({ id: v.companyId }).first(),
+    points: await q('delivery_points'),
+    documents: await q('company_documents'),
+    files: await q('files'),
+    members: await q('company_members'),
+    invitations: await q('invitations'),
+    tokens: (await q('api_tokens')).map((t: { last_used_at: unknown }) => ({ ...t, last_used_at: null })),
+    sessions: (await app.c.db('sessions').whereIn('user_id', app.c.db('company_members').where({ company_id: v.companyId }).select('user_id'))).map((s: { sid: string }) => s.sid),
+  }
+}
+
+/** The id of B's object that a route pattern addresses; throws for a parametrised route nobody placed here. */
+function targetOf(r: RouteInfo, v: Victim): string | number {
+  const p = r.path
+  if (p.startsWith('/company/points/')) return v.point
+  if (p.startsWith('/company/documents/')) return v.document
+  if (p.startsWith('/company/members/')) return v.member
+  if (p.startsWith('/company/invitations/')) return v.invitation
+  if (p.startsWith('/company/api-tokens/')) return v.token
+  if (p.startsWith('/account/sessions/')) return v.sessionKey
+  if (p.startsWith('/admin/outbox/')) return 1
+  if (p.startsWith('/admin/')) return v.companyId
+  throw new Error(`${r.method} ${p} takes a parameter but is not in the tenant isolation matrix: add it to targetOf or NOT_COMPANY_OBJECTS`)
+}
+
+const FORM = { name: 'x', role: 'owner', email: 'x@test.local', address: 'x', reason: 'x', doc_type: 'charter', title: 'x', kpp: '770101001' }
+
+describe('tenant isolation matrix (WSTG ATHZ-04)', function () {
+  this.timeout(120_000)
+  let app: TestApp
+  before(async () => {
+    app = await startApp()
+  })
+  after(() => app.close())
+
+  it('gives a person of company A 404 on every object route of company B and changes nothing', async () => {
+    const v = await victim(app)
+    const a = await buyer(app)
+    const routes = listRoutes(app.express).filter((r) => r.path.includes(':') && !NOT_COMPANY_OBJECTS[r.path])
+    expect(routes.length).to.be.greaterThan(20)
+    const before = await stateOf(app, v)
+    const failures: string[] = []
+    for (const r of routes) {
+      const url = fillPath(r.path, targetOf(r, v))
+      const res =
+        r.method === 'GET'
+          ? await a.browser.get(url)
+          : r.path.includes('/points/') && r.method === 'POST' && !/delete|default/.test(r.path)
+            ? await a.browser.upload(url, FORM, { field: 'photo', buffer: JPEG_4x3, name: 'x.jpg' })
+            : await a.browser.post(url, FORM)
+      if (res.status !== 404) failures.push(`${r.method} ${url} → ${res.status}`)
+    }
+    expect(failures).to.deep.equal([])
+    expect(await stateOf(app, v)).to.deep.equal(before)
+  })
+
+  it('scopes by the current company: a person with two companies gets 404 for the other one until they switch', async () => {
+    const a = await buyer(app)
+    const second = await createCompany(app, a.user.id, { role: 'owner' })
+    await a.browser.post('/companies/switch', { company_id: String(second.id) })
+    expect((await a.browser.upload('/company/points', { name: 'Точка второй', address: 'г Тула', contact_name: 'Анна', contact_phone: '+79160000003' })).status).to.equal(303)
+    const pointId = (await app.c.db('delivery_points').where({ company_id: second.id }).first()).id
+    await a.browser.post('/companies/switch', { company_id: String(a.company.id) })
+    expect((await a.browser.get(`/company/points/${pointId}/edit`)).status).to.equal(404)
+    expect((await a.browser.get(`/company/points/${pointId}.json`)).status).to.equal(404)
+    expect((await a.browser.post(`/company/points/${pointId}/delete`)).status).to.equal(404)
+    expect(await app.c.db('delivery_points').where({ id: pointId }).first()).to.not.equal(undefined)
+    await a.browser.post('/companies/switch', { company_id: String(second.id) })
+    expect((await a.browser.get(`/company/points/${pointId}/edit`)).status).to.equal(200)
+  })
+
+  it('scopes the API by the token company', async () => {
+    const v = await victim(app)
+    const a = await buyer(app)
+    const page = await a.browser.post('/company/api-tokens', { name: 'A' })
+    const token = /data-issued-token>([^<]+)</.exec(page.text)![1]!
+    const me = await request(app.url).get('/api/v1/me').set('Authorization', `Bearer ${token}`)
+    expect(me.body.company.id).to.equal(a.company.id)
+    expect(me.body.company.id).not.to.equal(v.companyId)
+  })
+
+  it('lists only the own company objects on every list page', async () => {
+    const v = await victim(app)
+    const a = await buyer(app)
+    for (const url of ['/company/points', '/company/documents', '/company/members', '/company/api-tokens', '/company']) {
+      const res = await a.browser.get(url)
+      expect(res.status, url).to.equal(200)
+      expect(res.text, url).not.to.contain('Точка Б')
+      expect(res.text, url).not.to.contain('Устав Б')
+      expect(res.text, url).not.to.contain(`/company/points/${v.point}/`)
+    }
+  })
+})
