@@ -22,6 +22,7 @@ const schema = z.object({
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(60),
   LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().positive().default(20),
   LOGIN_MAX_FAILURES_IP: z.coerce.number().int().positive().default(100),
+  LOGIN_IP_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   DADATA_TOKEN: z.string().optional(),
   DADATA_URL: z.string().url().default('https://suggestions.dadata.ru/suggestions/api/4_1/rs'),
   DADATA_TIMEOUT_MS: z.coerce.number().int().positive().default(4000),
@@ -53,7 +54,7 @@ export interface Config {
   publicUrl: string
   db: { client: 'sqlite'; filename: string } | { client: 'mysql'; url: string }
   session: { secret: string; secureCookie: boolean; cookieName: string; idleMs: number; absoluteMs: number }
-  login: { windowMs: number; maxFailuresAccount: number; maxFailuresIp: number }
+  login: { windowMs: number; maxFailuresAccount: number; maxFailuresIp: number; ipRatePerMinute: number }
   dadata: { token: string | null; url: string; timeoutMs: number; retries: number; cacheMs: number; sandbox: boolean }
   mail: { smtpUrl: string | null; from: string; sandbox: boolean }
   uploads: { dir: string; maxBytes: number; companyQuotaBytes: number }
@@ -108,6 +109,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowMs: e.LOGIN_WINDOW_MINUTES * 60_000,
       maxFailuresAccount: e.LOGIN_MAX_FAILURES_ACCOUNT,
       maxFailuresIp: e.LOGIN_MAX_FAILURES_IP,
+      ipRatePerMinute: e.LOGIN_IP_RATE_PER_MINUTE,
     },
     dadata: {
       token: e.DADATA_TOKEN ?? null,

@@ -23,7 +23,14 @@ export function accountsRoutes(deps: AppDeps): Router {
   const { accounts, companies, clock } = deps
   const r = Router()
   // A coarse per-IP brake in front of the per-account throttle kept in the database.
-  const loginBrake = rateLimit({ windowMs: 60_000, limit: 30, standardHeaders: 'draft-8', legacyHeaders: false })
+  const loginBrake = rateLimit({
+    windowMs: 60_000,
+    limit: deps.config.login.ipRatePerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) =>
+      res.status(429).render('pages/error', { title: 'Подождите', status: 429, message: 'Слишком много попыток с вашего адреса. Подождите минуту и попробуйте снова.' }),
+  })
 
   r.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, safeReturnTo(req.query.next))

@@ -66,7 +66,14 @@ export function companiesRoutes(deps: AppDeps): Router {
   const { companies } = deps
   const r = Router()
   // DaData lookups cost quota: a person gets a few per minute (BUSL-05).
-  const lookupBrake = rateLimit({ windowMs: 60_000, limit: 20, standardHeaders: 'draft-8', legacyHeaders: false })
+  const lookupBrake = rateLimit({
+    windowMs: 60_000,
+    limit: 20,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) =>
+      res.status(429).json({ status: 'unavailable', ok: false, manual: true, message: 'Слишком много проверок ИНН подряд: подождите минуту или заполните реквизиты вручную.' }),
+  })
 
   r.get('/', requireCompany, async (req, res) => {
     const member = memberOf(req)

@@ -33,6 +33,7 @@ export function createErrorHandler(logger: Logger) {
       res.status(status).json({ error: { status, message } })
       return
     }
-    res.status(status).render('pages/error', { title: status === 404 ? 'Не найдено' : 'Ошибка', status, message })
+    const titles: Record<number, string> = { 403: 'Доступ запрещён', 404: 'Не найдено', 409: 'Конфликт', 413: 'Слишком большой запрос' }
+    res.status(status).render('pages/error', { title: titles[status] ?? 'Ошибка', status, message })
   }
 }

@@ -160,6 +160,22 @@ describe('sessions, login and passwords', () => {
   })
 })
 
+describe('per-IP login brake', () => {
+  let app: TestApp
+  before(async () => {
+    app = await startApp({ env: { LOGIN_IP_RATE_PER_MINUTE: '3' } })
+  })
+  after(() => app.close())
+
+  it('answers 429 after the per-minute number of login attempts from one IP', async () => {
+    const b = new Browser(app)
+    for (let i = 0; i < 3; i++) expect((await b.post('/login', { email: 'x@test.local', password: 'wrong-wrong' })).status).to.equal(401)
+    const res = await b.post('/login', { email: 'x@test.local', password: 'wrong-wrong' })
+    expect(res.status).to.equal(429)
+    expect(res.text).to.contain('Слишком много попыток с вашего адреса')
+  })
+})
+
 describe('secure cookies in production-like settings', () => {
   let app: TestApp
   before(async () => {
