@@ -59,7 +59,7 @@ export function compose(o: {
   const points = createPointsService({ db, clock, files })
   const documents = createDocumentsService({ db, clock, files })
   const tokens = createTokensService({ db, clock, accounts, companies })
-  const admin = createAdminService({ db, clock, accounts })
+  const admin = createAdminService({ db, clock, accounts, points })
   const dispatcher = createDispatcher({
     db,
     clock,

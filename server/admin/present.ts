@@ -3,7 +3,9 @@ import type { MemberRow } from '../companies/store.js'
 import type { CompanyKind, CompanyRow, CompanyStatus, Role } from '../companies/types.js'
 import type { OutboxRow } from '../integrations/outbox/store.js'
 import { PAGE_SIZE } from './rules.js'
-import type { AdminPointRow, AuditRow, CompanyFilter, CompanyListRow, RequisitesInput, StaffRow } from './types.js'
+import type { AuditRow, CompanyFilter, CompanyListRow, RequisitesInput, StaffRow } from './types.js'
+import type { PointRow } from '../points/types.js'
+import { companyFormValues } from '../companies/present.js'
 
 const KIND_SHORT: Record<CompanyKind, string> = { legal: 'Юрлицо', ip: 'ИП', person: 'Физлицо' }
 const KIND_LONG: Record<CompanyKind, string> = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
@@ -154,22 +156,12 @@ export function presentAudit(a: AuditRow) {
 
 /** The form values of the requisites correction, from the stored company. */
 export function requisitesFormOf(c: CompanyRow): RequisitesInput {
-  return {
-    name_short: c.name_short,
-    name_full: c.name_full,
-    legal_form: c.legal_form,
-    kpp: c.kpp ?? '',
-    ogrn: c.ogrn ?? '',
-    director_name: c.director_name,
-    director_post: c.director_post,
-    legal_address: c.legal_address,
-    postal_address: c.postal_address,
-    requisites_checked: !!c.requisites_checked,
-  }
+  const { name_short, name_full, legal_form, kpp, ogrn, director_name, director_post, legal_address, postal_address } = companyFormValues(c)
+  return { name_short, name_full, legal_form, kpp, ogrn, director_name, director_post, legal_address, postal_address, requisites_checked: !!c.requisites_checked }
 }
 
 /** The company card of the staff area. `documents` stays undefined until the documents feature fills it. */
-export function presentCard(o: { company: CompanyRow; members: MemberRow[]; points: AdminPointRow[]; audit: AuditRow[] }) {
+export function presentCard(o: { company: CompanyRow; members: MemberRow[]; points: PointRow[]; audit: AuditRow[] }) {
   const c = o.company
   return {
     company: {

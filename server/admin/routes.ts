@@ -9,6 +9,7 @@ import { parsePage, parseStatusFilter } from './rules.js'
 import { presentCard, presentListRow, presentOutboxRow, presentPaging, presentStaff, requisitesFormOf, statusOptions } from './present.js'
 import type { ActionOutcome, CompanyFilter, RequisitesInput, StaffInput } from './types.js'
 import { presentForAdmin } from '../documents/present.js'
+import { companyInput } from '../companies/routes.js'
 
 /** A trimmed query-string parameter (the first one when repeated), cut to `max` characters. */
 function queryParam(req: Request, name: string, max = 200): string {
@@ -28,20 +29,10 @@ function filterOf(req: Request): CompanyFilter {
   }
 }
 
-/** The requisites part of the card form. */
+/** The requisites part of the card form: the buyer form's parsing, the fields staff may correct, and their check mark. */
 function requisitesInput(req: Request): RequisitesInput {
-  return {
-    name_short: field(req, 'name_short', 300),
-    name_full: field(req, 'name_full', 500),
-    legal_form: field(req, 'legal_form', 100),
-    kpp: field(req, 'kpp', 20).replace(/\s/g, '').toUpperCase(),
-    ogrn: field(req, 'ogrn', 20).replace(/\s/g, ''),
-    director_name: field(req, 'director_name', 200),
-    director_post: field(req, 'director_post', 200),
-    legal_address: field(req, 'legal_address', 500),
-    postal_address: field(req, 'postal_address', 500),
-    requisites_checked: checkbox(req, 'requisites_checked'),
-  }
+  const { name_short, name_full, legal_form, kpp, ogrn, director_name, director_post, legal_address, postal_address } = companyInput(req)
+  return { name_short, name_full, legal_form, kpp, ogrn, director_name, director_post, legal_address, postal_address, requisites_checked: checkbox(req, 'requisites_checked') }
 }
 
 /** The new staff account form; the password is taken as typed. */

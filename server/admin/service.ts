@@ -9,6 +9,7 @@ import * as outboxStore from '../integrations/outbox/store.js'
 import * as store from './store.js'
 import { blockReasonError, pageCount, requisitesChange, requisitesErrors, searchWords, statusTransition } from './rules.js'
 import type { ActionOutcome, CompanyFilter, RequisitesInput, StaffInput } from './types.js'
+import type { PointsService } from '../points/service.js'
 
 export type AdminService = ReturnType<typeof createAdminService>
 
@@ -23,7 +24,7 @@ const RECENT_SENT = 50
  * staff accounts. Every change is written together with its audit entry in one transaction, with the staff member as the
  * actor. Staff reach any company, so nothing here is scoped by a session company: the routes let only staff in.
  */
-export function createAdminService(deps: { db: Db; clock: Clock; accounts: AccountsService }) {
+export function createAdminService(deps: { db: Db; clock: Clock; accounts: AccountsService; points: PointsService }) {
   const { db, clock, accounts } = deps
   const now = () => clock.now().getTime()
 
@@ -76,7 +77,7 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
       const company = await companyOr404(db, id)
       const [members, points, audit] = await Promise.all([
         companiesStore.listMembers(db, id),
-        store.listDeliveryPoints(db, id),
+        deps.points.listForCompany(id),
         store.listCompanyAudit(db, id),
       ])
       return { company, members, points, audit }

@@ -3,7 +3,7 @@ import type { Db } from '../db/knex.js'
 import { whereContains } from '../db/dialect.js'
 import type { CompanyRow, CompanyStatus } from '../companies/types.js'
 import { PAGE_SIZE } from './rules.js'
-import type { AdminPointRow, AuditRow, CompanyListRow, StaffRow, StatusFilter } from './types.js'
+import type { AuditRow, CompanyListRow, StaffRow, StatusFilter } from './types.js'
 
 /**
  * The filters of the companies list. Every word must occur in `search_text` (already lower-cased and ё-folded by the
@@ -36,15 +36,6 @@ export async function searchCompanies(
     .offset((f.page - 1) * PAGE_SIZE)
   const [count] = await applyFilter(db('companies as c'), f).count({ n: '*' })
   return { rows: rows.map((r) => ({ ...r, members_count: Number(r.members_count) })), total: Number(count?.n ?? 0) }
-}
-
-/** The delivery points of a company for the admin card, the default one first. */
-export function listDeliveryPoints(db: Db, companyId: number): Promise<AdminPointRow[]> {
-  return db('delivery_points')
-    .where({ company_id: companyId })
-    .orderBy('is_default', 'desc')
-    .orderBy('id')
-    .select('id', 'name', 'address', 'contact_name', 'contact_phone', 'working_hours', 'comment', 'is_default')
 }
 
 /** The audit log of a company, newest first, with the name of whoever acted. */

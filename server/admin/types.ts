@@ -24,18 +24,6 @@ export interface CompanyListRow {
   members_count: number
 }
 
-/** A delivery point as the admin card lists it (read-only; the points feature owns editing). */
-export interface AdminPointRow {
-  id: number
-  name: string
-  address: string
-  contact_name: string
-  contact_phone: string
-  working_hours: string
-  comment: string
-  is_default: boolean | number
-}
-
 /** One audit entry with the name of whoever did it (null for the system). */
 export interface AuditRow {
   id: number

@@ -1,6 +1,6 @@
 import type { Party } from '../integrations/dadata/types.js'
 import { EDO_OPERATORS, ROLE_LABELS, statusLabel } from './rules.js'
-import type { LookupOutcome, MemberCompany } from './types.js'
+import type { CompanyInput, CompanyRow, LookupOutcome, MemberCompany } from './types.js'
 
 const KIND_LABELS = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
 
@@ -51,5 +51,27 @@ export function presentLookup(o: LookupOutcome, chosenKpp: string) {
       return { status: o.status, ok: false, message: o.message, field: o.field }
     default:
       return { status: o.status, ok: false, message: o.message, manual: true }
+  }
+}
+
+/** The form values of a stored company, for its edit forms (the buyer's card and the staff's corrections). */
+export function companyFormValues(c: CompanyRow): CompanyInput {
+  return {
+    is_person: c.kind === 'person',
+    inn: c.inn ?? '',
+    kpp: c.kpp ?? '',
+    ogrn: c.ogrn ?? '',
+    name_short: c.name_short,
+    name_full: c.name_full,
+    legal_form: c.legal_form,
+    director_name: c.director_name,
+    director_post: c.director_post,
+    legal_address: c.legal_address,
+    postal_address: c.postal_address,
+    docs_email: c.docs_email,
+    docs_phone: c.docs_phone,
+    edo_enabled: !!c.edo_enabled,
+    edo_operator: c.edo_operator ?? '',
+    edo_participant_id: c.edo_participant_id ?? '',
   }
 }

@@ -7,7 +7,7 @@ import { idParam, memberOf, userOf } from '../http/context.js'
 import { Validation } from '../shared/errors.js'
 import { SANDBOX_HINTS } from '../sandbox/dadata-fixtures.js'
 import { EDO_OPERATORS, ROLES, ROLE_HINTS, ROLE_LABELS, can } from './rules.js'
-import { presentCompany, presentLookup } from './present.js'
+import { companyFormValues, presentCompany, presentLookup } from './present.js'
 import type { CompanyInput, LookupOutcome } from './types.js'
 
 /** Reads the company part of a form. */
@@ -130,7 +130,7 @@ export function companiesRoutes(deps: AppDeps): Router {
       title: 'Компания',
       company: presentCompany(member),
       canEdit: can(member.role, 'company.edit'),
-      ...companyFormView(deps, formFromCompany(member), null, {}),
+      ...companyFormView(deps, companyFormValues(member), null, {}),
     })
   })
 
@@ -230,25 +230,4 @@ export function companiesRoutes(deps: AppDeps): Router {
   })
 
   return r
-}
-
-function formFromCompany(c: ReturnType<typeof memberOf>): Partial<CompanyInput> {
-  return {
-    is_person: c.kind === 'person',
-    inn: c.inn ?? '',
-    kpp: c.kpp ?? '',
-    ogrn: c.ogrn ?? '',
-    name_short: c.name_short,
-    name_full: c.name_full,
-    legal_form: c.legal_form,
-    director_name: c.director_name,
-    director_post: c.director_post,
-    legal_address: c.legal_address,
-    postal_address: c.postal_address,
-    docs_email: c.docs_email,
-    docs_phone: c.docs_phone,
-    edo_enabled: !!c.edo_enabled,
-    edo_operator: c.edo_operator ?? '',
-    edo_participant_id: c.edo_participant_id ?? '',
-  }
 }
