@@ -18,20 +18,23 @@ export function presentCompany(c: MemberCompany) {
   }
 }
 
-function card(p: Party) {
+/** The form fields DaData fills, from a found party. */
+export function partyValues(p: Party) {
   return {
     inn: p.inn,
     kpp: p.kpp ?? '',
     ogrn: p.ogrn ?? '',
-    kind: p.kind,
     name_short: p.nameShort,
     name_full: p.nameFull,
     legal_form: p.legalForm,
     director_name: p.directorName,
     director_post: p.directorPost,
     legal_address: p.legalAddress,
-    is_branch: p.isBranch,
   }
+}
+
+function card(p: Party) {
+  return { ...partyValues(p), kind: p.kind, is_branch: p.isBranch }
 }
 
 /** A lookup result for the form and for the `/lookup/party` JSON the page script reads. */

@@ -7,7 +7,7 @@ import { idParam, memberOf, userOf } from '../http/context.js'
 import { Validation } from '../shared/errors.js'
 import { SANDBOX_HINTS } from '../sandbox/dadata-fixtures.js'
 import { EDO_OPERATORS, ROLES, ROLE_HINTS, ROLE_LABELS, can } from './rules.js'
-import { companyFormValues, presentCompany, presentLookup } from './present.js'
+import { companyFormValues, partyValues, presentCompany, presentLookup } from './present.js'
 import type { CompanyInput, LookupOutcome } from './types.js'
 
 /** Reads the company part of a form. */
@@ -38,20 +38,7 @@ export function companyInput(req: Request): CompanyInput {
  */
 export function companyFormView(deps: AppDeps, input: Partial<CompanyInput>, lookup: LookupOutcome | null, errors: Record<string, string>) {
   const form: Partial<CompanyInput> = { ...input }
-  if (lookup?.status === 'found' || lookup?.status === 'refused') {
-    const p = lookup.party
-    Object.assign(form, {
-      inn: p.inn,
-      kpp: p.kpp ?? '',
-      ogrn: p.ogrn ?? '',
-      name_short: p.nameShort,
-      name_full: p.nameFull,
-      legal_form: p.legalForm,
-      director_name: p.directorName,
-      director_post: p.directorPost,
-      legal_address: p.legalAddress,
-    })
-  }
+  if (lookup?.status === 'found' || lookup?.status === 'refused') Object.assign(form, partyValues(lookup.party))
   return {
     form,
     errors,

@@ -1,13 +1,7 @@
 /** A delivery point (филиал, точка доставки) of a company, as stored. */
-export interface PointRow {
+export interface PointRow extends PointInput {
   id: number
   company_id: number
-  name: string
-  address: string
-  contact_name: string
-  contact_phone: string
-  working_hours: string
-  comment: string
   is_default: boolean | number
   photo_file_id: number | null
   created_at: number
