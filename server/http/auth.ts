@@ -60,10 +60,14 @@ export function createIdentityMiddleware(deps: { accounts: AccountsService; comp
   }
 }
 
-/** Lets only logged-in people through; others go to the login page and come back afterwards. */
+/**
+ * Lets only logged-in people through; others go to the login page and come back afterwards. A request that still carries a
+ * session cookie had a session that ended (idle or absolute expiry, logout elsewhere), so the login page says so.
+ */
 export function requireUser(req: Request, res: Response, next: NextFunction) {
   if (req.user) return next()
-  res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}`)
+  const hadSession = /(?:^|;\s*)(?:__Host-)?sid=/.test(String(req.headers.cookie ?? ''))
+  res.redirect(303, `/login?${hadSession ? 'expired=1&' : ''}next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}`)
 }
 
 /** Lets through people with a current company; a person without one is sent to add it. */

@@ -62,7 +62,8 @@ describe('sessions, login and passwords', () => {
     clock.advance(31 * 60_000)
     const idle = await browser.get('/company')
     expect(idle.status).to.equal(303)
-    expect(idle.headers.location).to.match(/^\/login/)
+    expect(idle.headers.location).to.match(/^\/login\?expired=1/)
+    expect((await browser.get(idle.headers.location!)).text).to.contain('Сеанс завершён')
 
     const active = await buyer(app)
     for (let i = 0; i < 25; i++) {
