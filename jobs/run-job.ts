@@ -7,9 +7,9 @@ import type { Logger } from '../server/logger.js'
 const HOLDER = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
 /**
- * Runs a job under a database lease, so that of several app instances only one runs a given job at a time. The lease is a
- * conditional update checked by affected rows (portable to both engines); a crashed holder's lease simply runs out.
- * Returns false when another holder has the lease.
+ * Runs a job under a database lease, so that of several app instances (or two overlapping runs in one) only one runs a given
+ * job at a time. The lease is a conditional update checked by affected rows (portable to both engines); a crashed holder's
+ * lease simply runs out. Returns false when the lease is taken.
  */
 export async function runJob(
   deps: { db: Db; clock: Clock; logger: Logger },
@@ -22,7 +22,7 @@ export async function runJob(
   await db('job_leases').insert({ job, lease_until: 0 }).onConflict('job').ignore()
   const taken = await db('job_leases')
     .where({ job })
-    .andWhere((q) => q.where('lease_until', '<', now).orWhere({ holder: HOLDER }))
+    .andWhere('lease_until', '<', now)
     .update({ holder: HOLDER, lease_until: now + leaseMs, last_started_at: now })
   if (taken !== 1) return false
   const log = deps.logger.child({ job, jobRunId: randomUUID() })

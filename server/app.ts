@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
-import { engineOf } from './db/knex.js'
+import { engineOf, ping } from './db/knex.js'
 import type { Logger } from './logger.js'
 import type { Clock } from './shared/clock.js'
 import { DbSessionStore } from './http/session-store.js'
@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps): Express {
   )
 
   app.get('/healthz', async (_req, res) => {
-    await db.raw('select 1')
+    await ping(db)
     res.json({ status: 'ok', db: engineOf(db) })
   })
   app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: config.env === 'production' ? '7d' : 0, index: false }))

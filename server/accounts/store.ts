@@ -48,8 +48,9 @@ export async function clearLoginFailures(db: Db, account: string): Promise<void>
   await db('login_failures').where({ account }).delete()
 }
 
-export async function pruneLoginFailures(db: Db, before: number): Promise<void> {
-  await db('login_failures').where('created_at', '<', before).delete()
+/** Deletes failed-login records older than `before`; returns how many. */
+export function pruneLoginFailures(db: Db, before: number): Promise<number> {
+  return db('login_failures').where('created_at', '<', before).delete()
 }
 
 export async function insertPasswordReset(db: Db, userId: number, tokenHash: string, now: number, expiresAt: number): Promise<void> {
@@ -93,4 +94,9 @@ export async function deleteUserSessions(db: Db, userId: number, keepSid: string
 
 export async function deleteUserSession(db: Db, userId: number, sid: string): Promise<number> {
   return db('sessions').where({ user_id: userId, sid }).delete()
+}
+
+/** Deletes sessions whose idle time ran out; returns how many. */
+export function deleteExpiredSessions(db: Db, now: number): Promise<number> {
+  return db('sessions').where('expires_at', '<', now).delete()
 }

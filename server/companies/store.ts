@@ -137,6 +137,11 @@ export async function putCachedLookup(db: Db, key: string, response: string, now
   await db('dadata_cache').insert({ cache_key: key, response, fetched_at: now }).onConflict('cache_key').merge({ response, fetched_at: now })
 }
 
+/** Deletes DaData answers fetched before `before`; returns how many. */
+export function pruneCachedLookups(db: Db, before: number): Promise<number> {
+  return db('dadata_cache').where('fetched_at', '<', before).delete()
+}
+
 export async function audit(db: Db, row: { actor: number | null; companyId: number | null; action: string; details?: unknown; now: number }) {
   await db('audit_log').insert({
     actor_user_id: row.actor,

@@ -46,3 +46,8 @@ export function openDb(config: Config['db']): Db {
 export function engineOf(db: Db): 'sqlite' | 'mysql' {
   return db.client.config.client === 'better-sqlite3' ? 'sqlite' : 'mysql'
 }
+
+/** One round trip to the database, for the health check. */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1')
+}

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { AppDeps } from '../app.js'
 import { NotFound } from '../shared/errors.js'
 import { SANDBOX_PARTIES } from './dadata-fixtures.js'
+import { listSandboxLetters } from '../integrations/mail/store.js'
 
 /**
  * The DaData emulator (reference/dadata.md §2): the same URL shape, headers and answers as the real service, so the real
@@ -38,7 +39,7 @@ export function sandboxPageRoutes(deps: AppDeps): Router {
   r.get('/mail', async (req, res) => {
     if (!deps.config.mail.sandbox) throw new NotFound()
     if (deps.config.env === 'production' && !req.user?.is_staff) throw new NotFound()
-    const letters = await deps.db('sandbox_mail').orderBy('id', 'desc').limit(100)
+    const letters = await listSandboxLetters(deps.db)
     res.render('pages/sandbox/mail', { title: 'Песочница: почта', letters })
   })
   return r

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer'
 import type { Db } from '../../db/knex.js'
 import type { Clock } from '../../shared/clock.js'
 import { enqueue } from '../outbox/store.js'
+import { insertSandboxLetter } from './store.js'
 import { DeliveryError, type OutboxHandler } from '../outbox/dispatcher.js'
 
 export const MAIL_TOPIC = 'mail.send'
@@ -27,12 +28,7 @@ export async function queueMail(db: Db, now: number, key: string, msg: MailMessa
 export function createMailHandler(deps: { db: Db; clock: Clock; smtpUrl: string | null; from: string }): OutboxHandler {
   if (!deps.smtpUrl) {
     return async (msg: MailMessage) => {
-      await deps.db('sandbox_mail').insert({
-        to_addr: msg.to,
-        subject: msg.subject,
-        body: msg.text,
-        created_at: deps.clock.now().getTime(),
-      })
+      await insertSandboxLetter(deps.db, msg, deps.clock.now().getTime())
       return null
     }
   }

@@ -41,12 +41,11 @@ export function createDispatcher(deps: {
     async drainOnce(limit = 50) {
       let sent = 0
       let failed = 0
-      const rows = await dueRows(deps.db, deps.clock.now().getTime(), limit)
+      const rows = await dueRows(deps.db, Object.keys(deps.handlers), deps.clock.now().getTime(), limit)
       for (const row of rows) {
         if (!(await claim(deps.db, row, deps.clock.now().getTime(), leaseMs))) continue
-        const handler = deps.handlers[row.topic]
+        const handler = deps.handlers[row.topic]!
         try {
-          if (!handler) throw new DeliveryError(`no handler for topic ${row.topic}`, true)
           const externalId = await handler(JSON.parse(row.payload), { rowId: row.id, key: row.idempotency_key })
           await markSent(deps.db, row.id, deps.clock.now().getTime(), externalId ?? null)
           sent++

@@ -37,11 +37,18 @@ export async function enqueue(db: Db, row: { topic: string; key: string; payload
   }
 }
 
-/** Due rows, oldest first: pending ones whose time has come and `sending` ones whose lease ran out (a killed worker). */
-export function dueRows(db: Db, now: number, limit: number): Promise<OutboxRow[]> {
+/**
+ * Due rows of the given topics, oldest first: pending ones whose time has come and `sending` ones whose lease ran out (a
+ * killed worker). Rows of topics the caller has no handler for stay untouched for a dispatcher that has one.
+ */
+export function dueRows(db: Db, topics: string[], now: number, limit: number): Promise<OutboxRow[]> {
   return db('outbox')
-    .where((q) => q.where({ status: 'pending' }).andWhere('next_attempt_at', '<=', now))
-    .orWhere((q) => q.where({ status: 'sending' }).andWhere('locked_until', '<', now))
+    .whereIn('topic', topics)
+    .andWhere((w) =>
+      w
+        .where((q) => q.where({ status: 'pending' }).andWhere('next_attempt_at', '<=', now))
+        .orWhere((q) => q.where({ status: 'sending' }).andWhere('locked_until', '<', now)),
+    )
     .orderBy('id')
     .limit(limit)
 }
