@@ -23,6 +23,9 @@ import type { PointsService } from './points/service.js'
 import type { DocumentsService } from './documents/service.js'
 import type { TokensService } from './api/service.js'
 import type { AdminService } from './admin/service.js'
+import type { PricingService } from './pricing/service.js'
+import type { CartsService } from './carts/service.js'
+import { cartsRoutes } from './carts/routes.js'
 import { accountsRoutes } from './accounts/routes.js'
 import { companiesRoutes } from './companies/routes.js'
 import { pointsRoutes } from './points/routes.js'
@@ -44,6 +47,8 @@ export interface AppDeps {
   documents: DocumentsService
   tokens: TokensService
   admin: AdminService
+  pricing: PricingService
+  carts: CartsService
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -122,6 +127,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(pointsRoutes({ ...deps, upload }))
   app.use(documentsRoutes({ ...deps, upload }))
   app.use(tokensRoutes(deps))
+  app.use(cartsRoutes(deps))
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/sandbox', sandboxPageRoutes(deps))

@@ -15,6 +15,8 @@ import { createPointsService } from './points/service.js'
 import { createDocumentsService } from './documents/service.js'
 import { createTokensService } from './api/service.js'
 import { createAdminService } from './admin/service.js'
+import { createPricingService } from './pricing/service.js'
+import { createCartsService } from './carts/service.js'
 import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
@@ -60,6 +62,8 @@ export function compose(o: {
   const documents = createDocumentsService({ db, clock, files })
   const tokens = createTokensService({ db, clock, accounts, companies })
   const admin = createAdminService({ db, clock, accounts, points })
+  const pricing = createPricingService({ db, clock })
+  const carts = createCartsService({ db, clock, pricing })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -67,7 +71,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, dispatcher }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

@@ -1,5 +1,6 @@
 import { completeInn, completeOgrn } from '../../server/companies/requisites.js'
 import * as companiesStore from '../../server/companies/store.js'
+import { foldText, normalizeSku } from '../../server/catalog/rules.js'
 import type { CompanyKind, Role } from '../../server/companies/types.js'
 import type { TestApp } from './app.js'
 import { Browser } from './app.js'
@@ -61,4 +62,35 @@ export async function buyer(app: TestApp, o: { role?: Role; status?: 'unverified
   const browser = new Browser(app)
   await browser.login(user.email, user.password)
   return { user, company, browser }
+}
+
+/**
+ * A product with one packaging and a price of the default price type (created on first use), straight in the database.
+ * `factor` is base units per packaging; `price` kopecks per base unit.
+ */
+export async function createProduct(
+  app: TestApp,
+  o: { sku?: string; name?: string; unit?: string; factor?: number; min?: number; step?: number; price?: number; categoryId?: number | null } = {},
+) {
+  const db = app.c.db
+  const now = app.clock.now().getTime()
+  const sku = o.sku ?? `T-${uniq().toUpperCase()}`
+  const name = o.name ?? `Товар ${sku}`
+  const [id] = await db('products').insert({
+    sku, sku_norm: normalizeSku(sku), name, name_search: foldText(name), base_unit: o.unit ?? 'шт', category_id: o.categoryId ?? null,
+    created_at: now, updated_at: now,
+  })
+  const productId = Number(id)
+  const factor = (o.factor ?? 1) * 1000
+  const [pid] = await db('packagings').insert({
+    product_id: productId, name: o.unit === 'кг' ? `мешок ${o.factor ?? 1} кг` : `упаковка ${o.factor ?? 1} шт`, factor_milli: factor,
+    min_qty_milli: (o.min ?? 0) * 1000, step_milli: (o.step ?? 0) * 1000, is_default: true,
+  })
+  let type = await db('price_types').where({ is_default: true }).first()
+  if (!type) {
+    await db('price_types').insert({ code: 'base', name: 'Оптовая', is_default: true })
+    type = await db('price_types').where({ is_default: true }).first()
+  }
+  await db('prices').insert({ price_type_id: type.id, product_id: productId, kopecks: o.price ?? 10_000, updated_at: now })
+  return { id: productId, sku, packagingId: Number(pid), priceTypeId: type.id as number }
 }

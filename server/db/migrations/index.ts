@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import * as m001 from './001-foundation.js'
+import * as m002 from './002-catalog-pricing.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -9,6 +10,7 @@ interface Migration {
 /** Every migration, in order. New migrations are appended here explicitly (no folder scanning). */
 const migrations: Record<string, Migration> = {
   '001-foundation': m001,
+  '002-catalog-pricing': m002,
 }
 
 /** A knex migration source over the explicit list above. */

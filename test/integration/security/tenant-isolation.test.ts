@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer, createCompany, createUser } from '../../support/factories.js'
+import { buyer, createCompany, createProduct, createUser } from '../../support/factories.js'
 import { JPEG_4x3, pdf } from '../../support/images.js'
 import { fillPath, listRoutes, type RouteInfo } from '../../support/routes.js'
 
@@ -26,6 +26,7 @@ interface Victim {
   invitation: number
   token: number
   sessionKey: string
+  cartLine: number
 }
 
 /** Company B with one object of every kind, made through the real HTTP routes. */
@@ -37,6 +38,8 @@ async function victim(app: TestApp): Promise<Victim> {
   expect((await b.browser.upload('/company/documents', { doc_type: 'charter', title: 'Устав Б' }, { field: 'file', buffer: pdf(), name: 'u.pdf' })).status).to.equal(303)
   expect((await b.browser.post('/company/members/invite', { email: `inv${Date.now()}@test.local`, role: 'viewer' })).status).to.equal(303)
   expect((await b.browser.post('/company/api-tokens', { name: 'Б' })).status).to.equal(200)
+  const product = await createProduct(app)
+  expect((await b.browser.post('/cart/add', { [`qty[${product.id}]`]: '2', [`pack[${product.id}]`]: String(product.packagingId) })).status).to.equal(303)
   const q = (t: string) => app.c.db(t).where({ company_id: b.company.id })
   const session = await app.c.db('sessions').where({ user_id: b.user.id }).first()
   return {
@@ -47,6 +50,7 @@ async function victim(app: TestApp): Promise<Victim> {
     invitation: (await q('invitations').first()).id,
     token: (await q('api_tokens').first()).id,
     sessionKey: session.sid.slice(0, 8),
+    cartLine: (await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': b.company.id }).first('l.id')).id,
   }
 }
 
@@ -60,6 +64,7 @@ async function stateOf(app: TestApp, v: Victim) {
     files: await q('files'),
     members: await q('company_members'),
     invitations: await q('invitations'),
+    cartLines: await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': v.companyId }).select('l.*'),
     tokens: (await q('api_tokens')).map((t: { last_used_at: unknown }) => ({ ...t, last_used_at: null })),
     sessions: (await app.c.db('sessions').whereIn('user_id', app.c.db('company_members').where({ company_id: v.companyId }).select('user_id'))).map((s: { sid: string }) => s.sid),
   }
@@ -74,12 +79,13 @@ function targetOf(r: RouteInfo, v: Victim): string | number {
   if (p.startsWith('/company/invitations/')) return v.invitation
   if (p.startsWith('/company/api-tokens/')) return v.token
   if (p.startsWith('/account/sessions/')) return v.sessionKey
+  if (p.startsWith('/cart/lines/')) return v.cartLine
   if (p.startsWith('/admin/outbox/')) return 1
   if (p.startsWith('/admin/')) return v.companyId
   throw new Error(`${r.method} ${p} takes a parameter but is not in the tenant isolation matrix: add it to targetOf or NOT_COMPANY_OBJECTS`)
 }
 
-const FORM = { name: 'x', role: 'owner', email: 'x@test.local', address: 'x', reason: 'x', doc_type: 'charter', title: 'x', kpp: '770101001' }
+const FORM = { qty: '5', name: 'x', role: 'owner', email: 'x@test.local', address: 'x', reason: 'x', doc_type: 'charter', title: 'x', kpp: '770101001' }
 
 describe('tenant isolation matrix (WSTG ATHZ-04)', function () {
   this.timeout(120_000)
