@@ -1,6 +1,8 @@
 import type { Container } from '../../main.js'
 import * as companiesStore from '../../companies/store.js'
 import { searchTextOf } from '../../companies/store.js'
+import { seedCatalog } from './catalog.js'
+import { seedPricing } from './pricing.js'
 
 export interface SeedResult {
   logins: { role: string; email: string; password: string }[]
@@ -10,14 +12,14 @@ const MANAGER = { email: 'manager@demo.local', password: 'demo-manager-2026', na
 const BUYER = { email: 'buyer@demo.local', password: 'demo-buyer-2026', name: 'Кузнецов Дмитрий Алексеевич' }
 
 /**
- * Demo data for a fresh database: a supplier manager, a buyer with a verified ООО and an ИП, delivery points. Runs only
- * when there are no users yet, so it never touches a working database.
+ * Demo data for a fresh database: a supplier manager, a buyer with a verified ООО and an ИП, delivery points, then the
+ * catalog and its pricing. Runs only when there are no users yet, so it never touches a working database.
  */
 export async function seedDemo(c: Container): Promise<SeedResult | null> {
   const [{ n }] = await c.db('users').count({ n: '*' })
   if (Number(n) > 0) return null
   const now = c.clock.now().getTime()
-  await c.db.transaction(async (trx) => {
+  const { oooId, ipId } = await c.db.transaction(async (trx) => {
     await c.accounts.createUser(trx, { full_name: MANAGER.name, email: MANAGER.email, phone: '+74951234567', password: MANAGER.password, password2: MANAGER.password }, { isStaff: true })
     const buyerId = await c.accounts.createUser(trx, { full_name: BUYER.name, email: BUYER.email, phone: '+79161234567', password: BUYER.password, password2: BUYER.password })
     const base = {
@@ -45,8 +47,11 @@ export async function seedDemo(c: Container): Promise<SeedResult | null> {
       { company_id: oooId, name: 'Кофейня на Садовнической', address: 'г Москва, ул Садовническая, д 14 стр 2', contact_name: 'Елена', contact_phone: '+79035550101', working_hours: 'пн–пт 8:00–20:00, приёмка до 12:00', is_default: true, created_at: now, updated_at: now },
       { company_id: oooId, name: 'Склад в Подольске', address: 'Московская обл, г Подольск, ул Комсомольская, д 1', contact_name: 'Игорь', contact_phone: '+79035550102', working_hours: 'ежедневно 9:00–18:00', is_default: false, created_at: now, updated_at: now },
     ])
-    if (c.config.demoApiToken) await c.tokens.seedToken?.(trx, { companyId: oooId, userId: buyerId, token: c.config.demoApiToken, name: 'Демо-токен' })
+    if (c.config.demoApiToken) await c.tokens.seedToken(trx, { companyId: oooId, userId: buyerId, token: c.config.demoApiToken, name: 'Демо-токен' })
+    return { oooId, ipId }
   })
+  const products = await seedCatalog(c)
+  await seedPricing(c, products, { oooId, ipId })
   return {
     logins: [
       { role: 'Менеджер поставщика (/admin):', email: MANAGER.email, password: MANAGER.password },
