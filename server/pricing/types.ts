@@ -17,6 +17,7 @@ export type RuleKind =
 /** The rule that decided a price, as the buyer sees it («Крупный опт: от 36 шт»). */
 export interface RuleRef {
   kind: RuleKind
+  /** The rule's id for configured rules; the price type's id for default and pinned; the group's id for group; null for the personal discount. */
   id: number | null
   label: string
 }
@@ -52,4 +53,68 @@ export interface PricedLine {
 export interface PricedCart {
   lines: PricedLine[]
   totalKopecks: number
+}
+
+/** The kinds of rule staff configure in /admin (rows of `pricing_rules`). */
+export type PricingRuleKind = 'qty_tier' | 'sum_tier' | 'turnover' | 'positions' | 'category_discount'
+
+/** An active rule as the engine reads it. */
+export interface PricingRule {
+  id: number
+  name: string
+  kind: PricingRuleKind
+  /** Scope: one product, or one category with its subtree; both null means the whole cart. */
+  productId: number | null
+  categoryId: number | null
+  /** Only companies of this client group; null for every company. */
+  groupId: number | null
+  /** The lower bound: base-unit thousandths (qty_tier), kopecks (sum_tier, turnover) or distinct products (positions). */
+  threshold: number
+  /** qty_tier on a category: the base unit it counts; '' counts every line of the subtree. */
+  unit: string
+  /** The price type the rule gives; null gives the discount off the company's base price. */
+  priceTypeId: number | null
+  discountBp: number
+}
+
+/** A client group of the company with its default price type. */
+export interface CompanyGroup {
+  id: number
+  name: string
+  defaultPriceTypeId: number | null
+}
+
+/** The company's side of pricing: groups, pinned type, personal discount and trailing turnover. */
+export interface CompanyPricing {
+  groups: CompanyGroup[]
+  pinnedPriceTypeId: number | null
+  /** Personal discount from 1C, basis points, applied last. */
+  discountBp: number
+  /** Trailing 12-month turnover, read by the turnover segments. */
+  turnoverKopecks: number
+}
+
+/** A line as the engine sees it: the product's base unit and its category with every ancestor. */
+export interface EngineLine {
+  productId: number
+  qtyMilli: number
+  unit: string
+  /** The product's category and all its ancestors (any order); empty for a product without a category. */
+  categoryIds: number[]
+}
+
+/** Product id → price type id → kopecks per base unit; a missing entry means the type has no price for the product. */
+export type PriceTable = ReadonlyMap<number, ReadonlyMap<number, number>>
+
+/** Everything one pricing of a cart depends on; the engine reads nothing else. */
+export interface PricingInput {
+  company: CompanyPricing
+  /** The supplier's default price type («Оптовая»), or null when none is chosen. */
+  defaultPriceTypeId: number | null
+  /** Names of the price types the labels mention. */
+  priceTypeNames: ReadonlyMap<number, string>
+  /** Active rules; the engine itself drops those of other client groups and out of scope. */
+  rules: PricingRule[]
+  lines: EngineLine[]
+  prices: PriceTable
 }
