@@ -168,14 +168,20 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('pricing_rules', (t) => {
     t.increments('id').primary()
     t.string('name', 200).notNullable()
-    // qty_tier | sum_tier | turnover | positions | category_discount
+    // qty_tier | sum_tier | turnover | positions | category_discount (server/pricing/CONTEXT.md)
     t.string('kind', 24).notNullable()
+    // The rule's scope: one product, one category with its subtree, or (both NULL) the whole cart.
     t.integer('product_id').unsigned().nullable().references('products.id').onDelete('CASCADE')
     t.integer('category_id').unsigned().nullable().references('categories.id').onDelete('CASCADE')
     // NULL group: every company.
     t.integer('group_id').unsigned().nullable().references('client_groups.id').onDelete('CASCADE')
-    // qty_tier: base-unit thousandths; sum_tier, turnover: kopecks; positions: count.
+    // The lower bound the rule needs (reached when the measure is >= it). qty_tier: base-unit thousandths; sum_tier,
+    // turnover: kopecks; positions: a count of distinct products.
     t.bigInteger('threshold').notNullable().defaultTo(0)
+    // qty_tier on a category: the base unit it counts («шт»), so kilograms and pieces never add up; '' elsewhere.
+    t.string('unit', 16).notNullable().defaultTo('')
+    // What the rule gives: a price type, a discount in basis points off that type (or off the company's base price when
+    // there is no type), or both. category_discount has only the discount.
     t.integer('price_type_id').unsigned().nullable().references('price_types.id').onDelete('CASCADE')
     t.integer('discount_bp').notNullable().defaultTo(0)
     t.boolean('is_active').notNullable().defaultTo(true)
@@ -184,6 +190,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['kind', 'is_active'])
     t.index(['product_id'])
     t.index(['category_id'])
+    t.index(['group_id'])
   })
 
   await knex.schema.createTable('carts', (t) => {
