@@ -32,6 +32,7 @@ import { pointsRoutes } from './points/routes.js'
 import { documentsAdminRoutes, documentsRoutes } from './documents/routes.js'
 import { tokensRoutes, apiRoutes } from './api/routes.js'
 import { adminRoutes } from './admin/routes.js'
+import { pricingAdminRoutes } from './pricing/routes.js'
 import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
 
 /** Everything the app needs, built once by the composition root (`main.ts`) or by the test support. */
@@ -130,6 +131,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(cartsRoutes(deps))
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
+  app.use('/admin', pricingAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

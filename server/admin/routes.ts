@@ -78,6 +78,7 @@ export function adminRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
       adminSection: 'companies',
       ...presentCard(card),
       documents: presentForAdmin(card.company.id, await deps.documents.listCompanyDocuments(card.company.id)),
+      pricing: await deps.pricing.admin.cardTerms(card.company.id),
       form: extra.form ?? requisitesFormOf(card.company),
       errors: extra.errors ?? {},
       editing: !!extra.errors,

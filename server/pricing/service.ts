@@ -2,6 +2,7 @@ import type { Db } from '../db/knex.js'
 import type { Clock } from '../shared/clock.js'
 import { priceCart } from './rules.js'
 import * as store from './store.js'
+import { createPricingAdmin } from './admin.js'
 import type { EngineLine, PriceLineInput, PricedCart, PricedLine, PricingInput } from './types.js'
 
 export type PricingService = ReturnType<typeof createPricingService>
@@ -16,7 +17,7 @@ function categoryChain(categoryId: number | null, path: string | null): number[]
 
 /**
  * Prices for a company, computed at read time from its groups, rules and price types by the pure engine (`rules.ts`);
- * nothing is ever materialised per company and product.
+ * nothing is ever materialised per company and product. `admin` holds the staff use cases of /admin/pricing.
  */
 export function createPricingService(deps: { db: Db; clock: Clock }) {
   const { db } = deps
@@ -90,5 +91,6 @@ export function createPricingService(deps: { db: Db; clock: Clock }) {
       return (await sortPriceTypeIds(companyId))[0] ?? null
     },
 
+    admin: createPricingAdmin(deps),
   }
 }
