@@ -96,6 +96,7 @@ const ACTION_LABELS: Record<string, string> = {
   'member.joined': 'Сотрудник присоединился',
   'member.role': 'Изменена роль сотрудника',
   'member.removed': 'Сотрудник удалён из компании',
+  'company.pricing_changed': 'Изменены условия цен',
 }
 
 function shown(v: unknown): string {
