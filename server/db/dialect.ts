@@ -49,3 +49,99 @@ export async function dropAllTables(db: Knex): Promise<void> {
     await db.raw('SET FOREIGN_KEY_CHECKS = 1')
   }
 }
+
+/*
+ * Product search. SQLite keeps an FTS5 trigram index over `products.name_search` (any substring of three or more
+ * characters is found through the index); MariaDB/MySQL keeps an InnoDB FULLTEXT index over the same column (a word of
+ * three or more letters or digits matches the start of a word of the name; MariaDB has no ngram parser). Both indexes
+ * follow every write to `products` by themselves (triggers on SQLite, InnoDB on MySQL), so the 1C import, the benchmark
+ * generator and test factories that insert rows directly stay searchable. Words the index cannot answer (shorter than
+ * three characters, with punctuation, or InnoDB stopwords) fall back to a literal LIKE on the lower-cased column.
+ */
+
+/** Creates the name search index of `products` (migration 002). */
+export async function createProductSearch(knex: Knex): Promise<void> {
+  if (engineOf(knex) === 'sqlite') {
+    await knex.raw(
+      "CREATE VIRTUAL TABLE products_fts USING fts5(name_search, content='products', content_rowid='id', tokenize='trigram')",
+    )
+    await knex.raw(`CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN
+      INSERT INTO products_fts(rowid, name_search) VALUES (new.id, new.name_search); END`)
+    await knex.raw(`CREATE TRIGGER products_fts_ad AFTER DELETE ON products BEGIN
+      INSERT INTO products_fts(products_fts, rowid, name_search) VALUES ('delete', old.id, old.name_search); END`)
+    await knex.raw(`CREATE TRIGGER products_fts_au AFTER UPDATE OF name_search ON products BEGIN
+      INSERT INTO products_fts(products_fts, rowid, name_search) VALUES ('delete', old.id, old.name_search);
+      INSERT INTO products_fts(rowid, name_search) VALUES (new.id, new.name_search); END`)
+  } else {
+    await knex.raw('ALTER TABLE products ADD FULLTEXT INDEX products_name_ft (name_search)')
+  }
+}
+
+/** Drops what `createProductSearch` made (the FULLTEXT index goes with its table on MySQL). */
+export async function dropProductSearch(knex: Knex): Promise<void> {
+  if (engineOf(knex) === 'sqlite') await knex.raw('DROP TABLE IF EXISTS products_fts')
+}
+
+/** InnoDB's default stopword list: such words are not in a FULLTEXT index, so they are matched with LIKE instead. */
+const INNODB_STOPWORDS = new Set(
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '),
+)
+
+const FT_TOKEN = /^[\p{L}\p{N}]{3,84}$/u
+
+/**
+ * Which of the (already folded) words the engine's name index can answer; the rest go to LIKE. On MySQL a LIKE word still
+ * narrows the search through the index by its inner parts: in «kf-0001» the «0001» follows a separator, so it starts an
+ * InnoDB token wherever the word occurs, and `+0001*` is a safe prefilter (the first part is not: «akf-0001» holds «kf»).
+ */
+export function indexableWords(db: Knex, words: string[]): { indexed: string[]; like: string[]; prefilter: string[] } {
+  const sqlite = engineOf(db) === 'sqlite'
+  const indexed: string[] = []
+  const like: string[] = []
+  const prefilter: string[] = []
+  for (const w of words) {
+    const ok = sqlite ? [...w].length >= 3 : FT_TOKEN.test(w) && !INNODB_STOPWORDS.has(w)
+    ;(ok ? indexed : like).push(w)
+    if (!ok && !sqlite) {
+      for (const part of w.split(/[^\p{L}\p{N}_']+/u).slice(1)) if (FT_TOKEN.test(part) && !INNODB_STOPWORDS.has(part)) prefilter.push(part)
+    }
+  }
+  return { indexed, like, prefilter }
+}
+
+/**
+ * Every word must occur in the product's name (`nameColumn` is the lower-cased, ё-folded `name_search` of the row whose id
+ * is `idColumn`). On SQLite the indexed words form one FTS5 query of quoted phrases (so no user text is ever FTS syntax);
+ * on MySQL one boolean-mode MATCH of `+word*` terms built only from letters and digits.
+ */
+export function whereNameHasWords(qb: Knex.QueryBuilder, db: Knex, idColumn: string, nameColumn: string, words: string[]): Knex.QueryBuilder {
+  const { indexed, like, prefilter } = indexableWords(db, words)
+  const sqlite = engineOf(db) === 'sqlite'
+  if (sqlite && indexed.length) {
+    const match = indexed.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ')
+    qb.whereRaw(`?? IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)`, [idColumn, match])
+  }
+  if (!sqlite && indexed.length + prefilter.length) {
+    qb.whereRaw('MATCH(??) AGAINST (? IN BOOLEAN MODE)', [nameColumn, [...indexed, ...prefilter].map((w) => `+${w}*`).join(' ')])
+  }
+  for (const w of like) whereContains(qb, nameColumn, w)
+  return qb
+}
+
+/**
+ * Joins `table` with the query's first table as the outer loop, whatever the planner thinks: a walk along an index of the
+ * first table (prices by type and amount) must drive the join. SQLite's CROSS JOIN and MySQL's STRAIGHT_JOIN both say so.
+ */
+export function joinInOrder(qb: Knex.QueryBuilder, db: Knex, table: string, left: string, right: string): Knex.QueryBuilder {
+  return qb.joinRaw(`${engineOf(db) === 'sqlite' ? 'CROSS JOIN' : 'STRAIGHT_JOIN'} ?? ON ?? = ??`, [table, left, right])
+}
+
+/**
+ * `column` starts with `prefix`, answered by the column's B-tree index. SQLite's LIKE ignores an index unless the column is
+ * NOCASE (or case_sensitive_like is on for the whole connection), so there it is a range over the binary order; MySQL
+ * turns a LIKE with a literal prefix into the same range itself.
+ */
+export function whereStartsWith(qb: Knex.QueryBuilder, db: Knex, column: string, prefix: string): Knex.QueryBuilder {
+  if (engineOf(db) === 'sqlite') return qb.where(column, '>=', prefix).where(column, '<', `${prefix}\u{10FFFF}`)
+  return qb.whereRaw('?? LIKE ? ESCAPE ?', [column, `${likeEscape(prefix)}%`, '\\'])
+}

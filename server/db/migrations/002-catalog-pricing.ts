@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { createProductSearch, dropProductSearch } from '../dialect.js'
 
 /*
  * Catalog, stock and pricing. Quantities are integer thousandths of the product's base unit (`*_milli`), money is integer
@@ -47,6 +48,8 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['category_id', 'is_active', 'popularity'])
     t.index(['is_active', 'name_search'])
   })
+  // Words of the name: FTS5 trigram on SQLite, FULLTEXT on MySQL, kept in step with every write (db/dialect.ts).
+  await createProductSearch(knex)
 
   await knex.schema.createTable('attributes', (t) => {
     t.increments('id').primary()
@@ -217,6 +220,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await dropProductSearch(knex)
   for (const t of [
     'cart_lines', 'carts', 'pricing_rules', 'company_pricing', 'company_groups', 'client_groups', 'prices', 'price_types',
     'stock', 'warehouses', 'packagings', 'product_attributes', 'attribute_options', 'attributes', 'products', 'categories',
