@@ -26,6 +26,8 @@ import type { AdminService } from './admin/service.js'
 import type { PricingService } from './pricing/service.js'
 import type { CartsService } from './carts/service.js'
 import { cartsRoutes } from './carts/routes.js'
+import type { CatalogService } from './catalog/service.js'
+import { CATALOG_FORM_PATHS, catalogFormParser, catalogRoutes } from './catalog/routes.js'
 import { accountsRoutes } from './accounts/routes.js'
 import { companiesRoutes } from './companies/routes.js'
 import { pointsRoutes } from './points/routes.js'
@@ -50,6 +52,7 @@ export interface AppDeps {
   admin: AdminService
   pricing: PricingService
   carts: CartsService
+  catalog: CatalogService
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -103,6 +106,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
 
   app.use(cookieParser())
+  app.use(CATALOG_FORM_PATHS, catalogFormParser)
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '200kb' }))
   app.use(
@@ -129,6 +133,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(documentsRoutes({ ...deps, upload }))
   app.use(tokensRoutes(deps))
   app.use(cartsRoutes(deps))
+  app.use(catalogRoutes(deps))
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/admin', pricingAdminRoutes(deps))

@@ -17,6 +17,7 @@ import { createTokensService } from './api/service.js'
 import { createAdminService } from './admin/service.js'
 import { createPricingService } from './pricing/service.js'
 import { createCartsService } from './carts/service.js'
+import { createCatalogService } from './catalog/service.js'
 import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
@@ -64,6 +65,7 @@ export function compose(o: {
   const admin = createAdminService({ db, clock, accounts, points })
   const pricing = createPricingService({ db, clock })
   const carts = createCartsService({ db, clock, pricing })
+  const catalog = createCatalogService({ db, clock, pricing })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -71,7 +73,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, dispatcher }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

@@ -120,7 +120,140 @@
     })
   })
 
+  // Catalog order table: quantities typed into many rows, prices of a row re-rendered by the server as its quantity
+  // changes (the fragment holds the row's [data-cell] cells), Enter/Tab/arrows moving between quantity fields.
+  function setupCatalogForm(form) {
+    var timers = {}
+    var seq = {}
+    var picked = form.querySelector('[data-picked]')
+    var hint = picked ? picked.textContent : ''
+
+    function qtys() { return Array.prototype.slice.call(form.querySelectorAll('[data-qty]')) }
+    function rowOf(el) { return el.closest('tr[data-row]') }
+
+    function count() {
+      var n = 0
+      qtys().forEach(function (q) {
+        var on = q.value.trim() !== ''
+        rowOf(q).classList.toggle('is-picked', on)
+        if (on) n++
+      })
+      if (picked) picked.textContent = n ? 'Позиций с количеством: ' + n : hint
+    }
+
+    function refresh(row) {
+      var id = row.getAttribute('data-row')
+      var qty = row.querySelector('[data-qty]')
+      var pack = row.querySelector('[name="pack[' + id + ']"]')
+      var mine = (seq[id] = (seq[id] || 0) + 1)
+      row.classList.add('is-loading')
+      fetch('/catalog/row/' + id + '?qty=' + encodeURIComponent(qty ? qty.value : '') + (pack ? '&pack=' + encodeURIComponent(pack.value) : ''), {
+        headers: { Accept: 'text/html' },
+        credentials: 'same-origin',
+      })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text() })
+        .then(function (html) {
+          if (mine !== seq[id]) return
+          var doc = new DOMParser().parseFromString(html, 'text/html')
+          doc.querySelectorAll('[data-cell]').forEach(function (cell) {
+            var old = row.querySelector('[data-cell="' + cell.getAttribute('data-cell') + '"]')
+            if (old) old.replaceWith(document.importNode(cell, true))
+          })
+        })
+        .catch(function () {})
+        .then(function () { if (mine === seq[id]) row.classList.remove('is-loading') })
+    }
+
+    function later(row) {
+      var id = row.getAttribute('data-row')
+      clearTimeout(timers[id])
+      timers[id] = setTimeout(function () { refresh(row) }, 250)
+    }
+
+    function move(from, step) {
+      var list = qtys()
+      var next = list[list.indexOf(from) + step]
+      if (!next) return false
+      next.focus()
+      next.select()
+      return true
+    }
+
+    form.addEventListener('input', function (ev) {
+      if (!ev.target.matches('[data-qty]')) return
+      count()
+      later(rowOf(ev.target))
+    })
+    form.addEventListener('change', function (ev) {
+      if (ev.target.matches('[data-pack]')) refresh(rowOf(ev.target))
+    })
+    form.addEventListener('keydown', function (ev) {
+      if (!ev.target.matches('[data-qty]')) return
+      if (ev.key === 'Enter') {
+        // Enter never submits from a quantity: it moves on, as in a spreadsheet.
+        ev.preventDefault()
+        move(ev.target, ev.shiftKey ? -1 : 1)
+      } else if (ev.key === 'Tab' || ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        var back = ev.key === 'ArrowUp' || (ev.key === 'Tab' && ev.shiftKey)
+        if (move(ev.target, back ? -1 : 1)) ev.preventDefault()
+      }
+    })
+    // Rows without a quantity are not sent, so a long list stays a small request.
+    form.addEventListener('submit', function () {
+      qtys().forEach(function (q) {
+        if (q.value.trim() !== '') return
+        var row = rowOf(q)
+        row.querySelectorAll('[name^="qty["], [name^="pack["]').forEach(function (el) { el.disabled = true })
+      })
+    })
+    window.addEventListener('pageshow', function () {
+      form.querySelectorAll('[name^="qty["]:disabled, [name^="pack["]:disabled').forEach(function (el) { el.disabled = false })
+      count()
+    })
+
+    var more = form.querySelector('[data-more]')
+    if (more) {
+      more.addEventListener('click', function (ev) {
+        ev.preventDefault()
+        var url = more.getAttribute('data-more')
+        more.textContent = 'Загружаем…'
+        fetch(url, { headers: { Accept: 'text/html' }, credentials: 'same-origin' })
+          .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text() })
+          .then(function (html) {
+            var doc = new DOMParser().parseFromString(html, 'text/html')
+            var body = form.querySelector('[data-rows]')
+            doc.querySelectorAll('tr[data-row]').forEach(function (tr) {
+              if (!form.querySelector('tr[data-row="' + tr.getAttribute('data-row') + '"]')) body.appendChild(document.importNode(tr, true))
+            })
+            var next = doc.querySelector('[data-more-next]')
+            if (next) {
+              more.setAttribute('data-more', next.getAttribute('href'))
+              more.textContent = 'Показать ещё 100'
+            } else {
+              more.remove()
+            }
+          })
+          .catch(function () { window.location.href = more.getAttribute('href') })
+      })
+    }
+    count()
+  }
+
+  // Filters apply as soon as a box is ticked or the sort changes; the «Показать» button stays for number ranges.
+  function setupFilterForm(form) {
+    form.addEventListener('change', function (ev) {
+      if (ev.target.type === 'checkbox') form.requestSubmit()
+    })
+    document.querySelectorAll('[data-autosubmit][form="' + form.id + '"]').forEach(function (el) {
+      el.addEventListener('change', function () { form.requestSubmit() })
+    })
+  }
+
+  document.documentElement.classList.add('js')
+
   document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('[data-catalog-form]').forEach(setupCatalogForm)
+    document.querySelectorAll('[data-filter-form]').forEach(setupFilterForm)
     document.querySelectorAll('[data-company-form]').forEach(setupLookup)
     document.querySelectorAll('form[data-confirm]').forEach(setupConfirm)
     document.querySelectorAll('[data-photo-input]').forEach(setupPhotoPreview)

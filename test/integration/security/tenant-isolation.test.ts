@@ -16,6 +16,9 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/invitations/:token': 'a secret link, tested in companies.test.ts',
   '/invitations/:token/accept': 'a secret link, tested in companies.test.ts',
   '/supplier-documents/:id/download': "the supplier's own documents, shared by all verified buyers (documents.test.ts)",
+  '/catalog/c/:id': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
+  '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
+  '/catalog/row/:productId': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
 }
 
 interface Victim {

@@ -1,0 +1,335 @@
+import type { Db } from '../db/knex.js'
+import type { Clock } from '../shared/clock.js'
+import { NotFound } from '../shared/errors.js'
+import type { PricingService } from '../pricing/service.js'
+import type { PriceLineInput, PricedLine } from '../pricing/types.js'
+import * as store from './store.js'
+import { COUNT_CAP, availableMilli, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
+import type {
+  AttributeRow,
+  AttributeValueRow,
+  CatalogQuery,
+  CatalogRow,
+  CategoryRow,
+  OptionRow,
+  PackagingView,
+  ProductFilter,
+  ProductRow,
+  SearchTier,
+  TypedRow,
+} from './types.js'
+
+export type CatalogService = ReturnType<typeof createCatalogService>
+
+/** A facet of the filter panel: a list attribute with its options, or a number attribute with its bounds. */
+export interface Facet {
+  attribute: AttributeRow
+  options: OptionRow[]
+  bounds: { min: number | null; max: number | null }
+}
+
+/** "/3/17/" → [3, 17]. */
+function pathIds(path: string): number[] {
+  return path.split('/').filter((s) => /^\d+$/.test(s)).map(Number)
+}
+
+/** A packaging's ordering rule, as `rowQuantity` and `correctQty` take it. */
+function ruleOf(p: PackagingView) {
+  return { factorMilli: p.factor_milli, minQtyMilli: p.min_qty_milli, stepMilli: p.step_milli }
+}
+
+/** 1900000 with «м» → «1 900 м». */
+function numberText(milli: number, unit: string): string {
+  return formatQty(milli, unit).trim()
+}
+
+/**
+ * The catalog as buyers see it: listings with search, filters and sorts, product cards, the price cells of one row, and the
+ * rows of the personal price list. Every price comes from the pricing service for the buyer's company at read time, only
+ * for the rows on screen; nothing is stored per company.
+ */
+export function createCatalogService(deps: { db: Db; clock: Clock; pricing: PricingService }) {
+  const { db, pricing } = deps
+  // Bounds of number attributes are only placeholders in the filter panel, so a few minutes' staleness is harmless.
+  const boundsCache = new Map<number, { at: number; value: { min: number | null; max: number | null } }>()
+
+  async function reference() {
+    const [categories, warehouses, attributes] = await Promise.all([store.listCategories(db), store.listWarehouses(db), store.listAttributes(db)])
+    return { categories, warehouses, attributes }
+  }
+
+  /** The category with its whole subtree (ids), from the materialised paths. */
+  function subtree(categories: CategoryRow[], id: number): number[] {
+    const root = categories.find((c) => c.id === id)
+    return root ? categories.filter((c) => c.path.startsWith(root.path)).map((c) => c.id) : []
+  }
+
+  /** Attribute codes of the URL turned into ids; unknown codes and options of other attributes are ignored. */
+  async function resolveFilter(q: CatalogQuery, categories: CategoryRow[], attributes: AttributeRow[]): Promise<ProductFilter> {
+    const byCode = new Map(attributes.map((a) => [a.code, a]))
+    const listAttrs = Object.keys(q.options).map((code) => byCode.get(code)).filter((a): a is AttributeRow => a?.type === 'list')
+    const known = new Set((await store.listOptions(db, listAttrs.map((a) => a.id))).map((o) => `${o.attribute_id}:${o.id}`))
+    return {
+      categoryIds: q.categoryId === null ? null : subtree(categories, q.categoryId),
+      options: listAttrs
+        .map((a) => ({ attributeId: a.id, optionIds: q.options[a.code]!.filter((id) => known.has(`${a.id}:${id}`)) }))
+        .filter((o) => o.optionIds.length),
+      ranges: Object.entries(q.ranges)
+        .map(([code, r]) => ({ a: byCode.get(code), r }))
+        .filter((x): x is { a: AttributeRow; r: { min: number | null; max: number | null } } => x.a?.type === 'number')
+        .map(({ a, r }) => ({ attributeId: a.id, min: r.min, max: r.max })),
+      inStock: q.inStock,
+    }
+  }
+
+  /** The search tiers for the text (see `SearchTier`); without text, one tier of everything. */
+  async function tiersFor(text: string): Promise<SearchTier[]> {
+    const terms = parseSearch(text)
+    if (!terms.skuNorm && !terms.words.length) return [{ kind: 'all' }]
+    const tiers: SearchTier[] = []
+    if (terms.skuNorm) tiers.push({ kind: 'exact', skuNorm: terms.skuNorm }, { kind: 'prefix', skuNorm: terms.skuNorm })
+    if (terms.words.length) {
+      tiers.push({ kind: 'name', skuNorm: terms.skuNorm, words: terms.words })
+      // Option values are few (hundreds), so they are matched here with the same folding as names.
+      const options = await store.listOptions(db)
+      const perWord = terms.words.map((w) => {
+        const byAttr = new Map<number, number[]>()
+        for (const o of options) if (foldText(o.value).includes(w)) byAttr.set(o.attribute_id, [...(byAttr.get(o.attribute_id) ?? []), o.id])
+        return [...byAttr].map(([attributeId, optionIds]) => ({ attributeId, optionIds }))
+      })
+      if (perWord.some((p) => p.length)) tiers.push({ kind: 'attr', skuNorm: terms.skuNorm, words: terms.words, optionsPerWord: perWord })
+    }
+    return tiers
+  }
+
+  /**
+   * One page across the tiers in rank order. Each tier is counted first (at most `COUNT_CAP` + 1 rows, from its most
+   * selective index), which also chooses how to read it: a few matches are picked and sorted, many are read along the
+   * order's index. Whole tiers before the page are skipped by their counts; tiers after a full page are only counted.
+   */
+  async function pageAcross(filter: ProductFilter, tiers: SearchTier[], q: CatalogQuery, priceTypeIds: number[]) {
+    const sort = { key: q.sort, priceTypeIds }
+    let skip = (q.page - 1) * q.perPage
+    let need = q.perPage + 1
+    let total = 0
+    let capped = false
+    const found: ProductRow[] = []
+    for (const tier of tiers) {
+      const n = await store.countProducts(db, filter, tier, COUNT_CAP)
+      if (n > COUNT_CAP) capped = true
+      total += Math.min(n, COUNT_CAP)
+      if (need <= 0) continue
+      if (n === 0 || (n <= COUNT_CAP && skip >= n)) {
+        skip -= n
+        continue
+      }
+      const rows = await store.listProducts(db, filter, tier, sort, need, skip, n > COUNT_CAP ? 'walk' : 'pick')
+      // Paging past the end of a tier larger than the cap (rare: beyond a thousand rows) needs its exact size.
+      skip = rows.length || skip === 0 ? 0 : Math.max(0, skip - (await store.countProducts(db, filter, tier, Number.MAX_SAFE_INTEGER - 1)))
+      need -= rows.length
+      found.push(...rows)
+    }
+    const hasMore = found.length > q.perPage
+    return { rows: found.slice(0, q.perPage), hasMore, total: Math.max(total, found.length), capped }
+  }
+
+  /**
+   * Prices rows for the company, each line as if it were alone in a cart: a catalog page is not an order, so order-sum and
+   * number-of-positions rules must not see the hundred rows on screen as one. The pricing service loads the company's
+   * terms once for all of them.
+   */
+  function priceRows(companyId: number, lines: PriceLineInput[]): Promise<PricedLine[]> {
+    return lines.length ? pricing.priceEach(companyId, lines) : Promise.resolve([])
+  }
+
+  /** Attribute values of each product as short texts («Эфиопия», «мытая», «1 900 м») with the attribute's name, in attribute order. */
+  function valuesByProduct(values: AttributeValueRow[], attributes: AttributeRow[]): Map<number, { name: string; text: string }[]> {
+    const attr = new Map(attributes.map((a) => [a.id, a]))
+    const grouped = new Map<number, Map<number, string[]>>()
+    for (const v of values) {
+      const a = attr.get(v.attribute_id)
+      const text = !a ? null : v.value ?? (v.num_milli !== null ? numberText(v.num_milli, a.unit) : v.text_value)
+      if (!a || !text) continue
+      const perProduct = grouped.get(v.product_id) ?? new Map<number, string[]>()
+      perProduct.set(a.id, [...(perProduct.get(a.id) ?? []), text])
+      grouped.set(v.product_id, perProduct)
+    }
+    const out = new Map<number, { name: string; text: string }[]>()
+    for (const [pid, m] of grouped) out.set(pid, attributes.filter((a) => m.has(a.id)).map((a) => ({ name: a.name, text: m.get(a.id)!.join(', ') })))
+    return out
+  }
+
+  /** Rows for products without prices: packagings, stock, key values and the typed quantity, grouped by product. */
+  async function assembleRows(products: ProductRow[], attributes: AttributeRow[], typed: Map<number, TypedRow>): Promise<Omit<CatalogRow, 'price'>[]> {
+    const ids = products.map((p) => p.id)
+    const keyIds = attributes.filter((a) => a.key).map((a) => a.id)
+    const [packs, stock, values] = await Promise.all([store.packagingsOf(db, ids), store.stockOf(db, ids), store.attributeValuesOf(db, ids, keyIds)])
+    const keyValues = valuesByProduct(values, attributes)
+    const packsOf = new Map<number, PackagingView[]>()
+    for (const p of packs) packsOf.set(p.product_id, [...(packsOf.get(p.product_id) ?? []), p])
+    const availableOf = new Map<number, Map<number, number>>()
+    for (const s of stock) {
+      const m = availableOf.get(s.product_id) ?? new Map<number, number>()
+      m.set(s.warehouse_id, availableMilli(s.on_hand_milli, s.reserved_milli))
+      availableOf.set(s.product_id, m)
+    }
+    return products.map((product) => {
+      const own = packsOf.get(product.id) ?? []
+      const t = typed.get(product.id)
+      const packaging = (t?.packagingId ? own.find((p) => p.id === t.packagingId) : undefined) ?? own[0] ?? null
+      const qty = rowQuantity(t?.text ?? '', packaging && ruleOf(packaging), product.base_unit)
+      return {
+        product,
+        packagings: own,
+        packaging,
+        keyValues: (keyValues.get(product.id) ?? []).slice(0, 4).map((v) => v.text),
+        available: availableOf.get(product.id) ?? new Map<number, number>(),
+        typed: (t?.text ?? '').slice(0, 20),
+        ...qty,
+      }
+    })
+  }
+
+  /** Full rows for products: packagings, stock, key values, the typed quantity and the company's price. */
+  async function buildRows(companyId: number, products: ProductRow[], attributes: AttributeRow[], typed: Map<number, TypedRow>): Promise<CatalogRow[]> {
+    const rows = await assembleRows(products, attributes, typed)
+    const priced = await priceRows(companyId, rows.map((r) => ({ productId: r.product.id, qtyMilli: r.qtyMilli })))
+    return rows.map((r, i) => ({ ...r, price: priced[i]! }))
+  }
+
+  /**
+   * Rows priced at the smallest order of every packaging (one line each, or one base unit for a product without
+   * packagings), in one call: `price` is the first packaging's, `packPrices` one per packaging.
+   */
+  async function rowsWithPackPrices(companyId: number, products: ProductRow[], attributes: AttributeRow[]) {
+    const rows = await assembleRows(products, attributes, new Map())
+    const lines = rows.flatMap((r) =>
+      r.packagings.length
+        ? r.packagings.map((p) => ({ productId: r.product.id, qtyMilli: rowQuantity('', ruleOf(p), r.product.base_unit).qtyMilli }))
+        : [{ productId: r.product.id, qtyMilli: r.qtyMilli }],
+    )
+    const priced = await priceRows(companyId, lines)
+    let k = 0
+    return rows.map((r) => {
+      const packPrices = priced.slice(k, k + Math.max(1, r.packagings.length))
+      k += Math.max(1, r.packagings.length)
+      return { row: { ...r, price: packPrices[0]! } as CatalogRow, packPrices: r.packagings.length ? packPrices : [] }
+    })
+  }
+
+  /** Facets for the filter panel: filterable attributes of the category chain (or of the rows' categories at the root). */
+  async function facetsFor(q: CatalogQuery, categories: CategoryRow[], attributes: AttributeRow[], products: ProductRow[]): Promise<Facet[]> {
+    const byId = new Map(categories.map((c) => [c.id, c]))
+    const scope = new Set<number>()
+    const addChain = (id: number | null) => {
+      const c = id === null ? undefined : byId.get(id)
+      if (c) for (const pid of pathIds(c.path)) scope.add(pid)
+    }
+    if (q.categoryId !== null) {
+      addChain(q.categoryId)
+      for (const id of subtree(categories, q.categoryId)) scope.add(id)
+    } else if (q.q) {
+      // A search across the catalog offers the filters of the categories it found.
+      for (const p of products) addChain(p.category_id)
+    }
+    const used = new Set([...Object.keys(q.options), ...Object.keys(q.ranges)])
+    const shown = attributes.filter(
+      (a) => a.type !== 'text' && ((a.filterable && (a.category_id === null || scope.has(a.category_id))) || used.has(a.code)),
+    )
+    const options = await store.listOptions(db, shown.filter((a) => a.type === 'list').map((a) => a.id))
+    const now = deps.clock.now().getTime()
+    const facets: Facet[] = []
+    for (const a of shown) {
+      let bounds = { min: null as number | null, max: null as number | null }
+      if (a.type === 'number') {
+        const cached = boundsCache.get(a.id)
+        if (cached && now - cached.at < 300_000) bounds = cached.value
+        else {
+          bounds = await store.numberBounds(db, a.id)
+          boundsCache.set(a.id, { at: now, value: bounds })
+        }
+      }
+      facets.push({ attribute: a, options: options.filter((o) => o.attribute_id === a.id), bounds })
+    }
+    return facets
+  }
+
+  return {
+    /**
+     * One page of the catalog for the company: the category (404 when it does not exist), the search tiers, filters and
+     * sort of the query, rows priced with what the buyer typed (`typed`, from the no-JavaScript recalculation), the facets
+     * (skipped with `facets: false`, as the API does) and the category tree.
+     */
+    async list(companyId: number, q: CatalogQuery, typed: Map<number, TypedRow> = new Map(), o: { facets?: boolean } = {}) {
+      const { categories, warehouses, attributes } = await reference()
+      const category = q.categoryId === null ? null : categories.find((c) => c.id === q.categoryId) ?? null
+      if (q.categoryId !== null && !category) throw new NotFound('Такого раздела нет в каталоге')
+      const [filter, tiers, priceTypeIds] = await Promise.all([
+        resolveFilter(q, categories, attributes),
+        tiersFor(q.q),
+        q.sort === 'price' || q.sort === 'price_desc' ? pricing.sortPriceTypeIds(companyId) : Promise.resolve([]),
+      ])
+      const page = await pageAcross(filter, tiers, q, priceTypeIds)
+      const [rows, facets] = await Promise.all([
+        buildRows(companyId, page.rows, attributes, typed),
+        o.facets === false ? Promise.resolve([]) : facetsFor(q, categories, attributes, page.rows),
+      ])
+      return { query: q, category, categories, warehouses, facets, rows, total: page.total, capped: page.capped, hasMore: page.hasMore }
+    },
+
+    /** The price cells of one row for a typed count of a packaging (the live update as the buyer types). */
+    async row(companyId: number, productId: number, typed: TypedRow) {
+      const [product] = await store.productRowsByIds(db, [productId])
+      if (!product || !product.is_active) throw new NotFound('Товар не найден')
+      const attributes = await store.listAttributes(db)
+      const [row] = await buildRows(companyId, [product], attributes, new Map([[productId, typed]]))
+      return row!
+    },
+
+    /** A product card by article (normalised, so /catalog/p/eco-cup-250 finds ECO-CUP-250); inactive products are 404. */
+    async product(companyId: number, skuParam: string) {
+      const skuNorm = normalizeSku(skuParam.slice(0, 100))
+      const product = skuNorm ? await store.productBySkuNorm(db, skuNorm) : undefined
+      if (!product || !product.is_active) throw new NotFound('Товар не найден или больше не продаётся')
+      const { categories, warehouses, attributes } = await reference()
+      const [[{ row, packPrices }], values] = await Promise.all([rowsWithPackPrices(companyId, [product], attributes), store.attributeValuesOf(db, [product.id])])
+      const properties = valuesByProduct(values, attributes).get(product.id) ?? []
+      const category = product.category_id === null ? null : categories.find((c) => c.id === product.category_id) ?? null
+      const trail = category ? pathIds(category.path).map((id) => categories.find((c) => c.id === id)).filter((c): c is CategoryRow => !!c) : []
+      return { row, warehouses, properties, packPrices, trail }
+    },
+
+    /** The category tree, for the price list form and the API. */
+    categories: () => store.listCategories(db),
+
+    /** Active warehouses, in display order. */
+    warehouses: () => store.listWarehouses(db),
+
+    /**
+     * The rows of the company's personal price list, category by category in tree order and by name inside, read in chunks
+     * of 200 so a catalog of any size streams in constant memory: each product with its packagings, the price of every
+     * packaging, and the stock per warehouse. `categoryId` limits it to one subtree (404 when there is no such category).
+     */
+    async *priceList(companyId: number, categoryId: number | null): AsyncGenerator<{ category: string; row: CatalogRow; packPrices: PricedLine[] }> {
+      const { categories, attributes } = await reference()
+      if (categoryId !== null && !categories.some((c) => c.id === categoryId)) throw new NotFound('Такого раздела нет в каталоге')
+      const titles = new Map(categories.map((c) => [c.id, c]))
+      const ordered = treeOrder(categories).filter((c) => categoryId === null || pathIds(c.path).includes(categoryId))
+      const sections: { id: number | null; title: string }[] = ordered.map((c) => ({
+        id: c.id,
+        title: pathIds(c.path).map((id) => titles.get(id)?.name ?? '').join(' / '),
+      }))
+      if (categoryId === null) sections.push({ id: null, title: 'Без раздела' })
+      for (const s of sections) {
+        let after: { name: string; id: number } | null = null
+        for (;;) {
+          const chunk = await store.productsByName(db, s.id, after, 200)
+          if (!chunk.length) break
+          after = { name: chunk[chunk.length - 1]!.name_search, id: chunk[chunk.length - 1]!.id }
+          for (const { row, packPrices } of await rowsWithPackPrices(companyId, chunk, attributes)) yield { category: s.title, row, packPrices }
+          if (chunk.length < 200) break
+        }
+      }
+    },
+  }
+}
