@@ -52,6 +52,63 @@ export function openApiDocument(publicUrl: string) {
             role: { type: 'string', enum: ['owner', 'buyer', 'accountant', 'viewer'] },
           },
         },
+        Product: {
+          type: 'object',
+          description: 'Товар с ценами компании токена. Деньги — в копейках, количества — в базовых единицах товара (кг, шт).',
+          required: ['id', 'sku', 'name', 'base_unit', 'vat_rate', 'price', 'packagings', 'stock'],
+          properties: {
+            id: { type: 'integer' },
+            sku: { type: 'string', description: 'Артикул' },
+            name: { type: 'string' },
+            brand: { type: 'string' },
+            category_id: { type: ['integer', 'null'] },
+            base_unit: { type: 'string', examples: ['кг', 'шт'] },
+            vat_rate: { type: 'string', enum: ['22', '10', '7', '5', '0', 'none'] },
+            profile: { type: 'string', description: 'Краткое описание (вкусовой профиль и т. п.)' },
+            attributes: {
+              type: 'array',
+              description: 'В списке — ключевые характеристики (name = null), в карточке — все с названиями',
+              items: { type: 'object', properties: { name: { type: ['string', 'null'] }, text: { type: 'string' } } },
+            },
+            price: {
+              type: 'object',
+              description: 'Цена за базовую единицу для наименьшего заказа упаковки по умолчанию',
+              properties: {
+                unit_kopecks: { type: ['integer', 'null'] },
+                list_unit_kopecks: { type: ['integer', 'null'], description: 'Базовая цена (тип цен по умолчанию)' },
+                for_qty: { type: 'number', description: 'Количество в базовых единицах, для которого посчитана цена' },
+                rule: { type: ['string', 'null'], description: 'Правило, давшее цену' },
+              },
+            },
+            packagings: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer' },
+                  name: { type: 'string' },
+                  factor: { type: 'number', description: 'Базовых единиц в упаковке' },
+                  min_qty: { type: 'number' },
+                  step: { type: 'number' },
+                  unit_price_kopecks: { type: ['integer', 'null'], description: 'Только в карточке: цена за единицу при заказе этой упаковки' },
+                  price_kopecks: { type: ['integer', 'null'], description: 'Цена одной упаковки' },
+                },
+              },
+            },
+            stock: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  warehouse_id: { type: 'integer' },
+                  warehouse: { type: 'string' },
+                  available: { type: ['number', 'null'], description: 'Доступно (остаток − резерв); null, если склад показывает только статус' },
+                  status: { type: 'string', enum: ['many', 'few', 'none'], description: 'много / мало / под заказ' },
+                },
+              },
+            },
+          },
+        },
       },
       responses: {
         Unauthorized: { description: 'Нет токена, токен отозван или сотрудник больше не состоит в компании', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
@@ -76,6 +133,59 @@ export function openApiDocument(publicUrl: string) {
               },
             },
             '401': { $ref: '#/components/responses/Unauthorized' },
+          },
+        },
+      },
+      '/products': {
+        get: {
+          operationId: 'listProducts',
+          summary: 'Каталог с ценами компании: поиск, фильтры, сортировка, страницы',
+          description:
+            'Поиск `q`: сначала точное совпадение артикула, затем артикулы, начинающиеся с него, затем товары, в названии которых есть ' +
+            'все слова (регистр и ё/е не важны), затем товары, где слова найдены в значениях характеристик. Фильтры: `f_<код>=<id значения>` ' +
+            '(повторяемый), `min_<код>` / `max_<код>` для числовых характеристик, `stock=1` — только в наличии.',
+          parameters: [
+            { name: 'q', in: 'query', schema: { type: 'string', maxLength: 200 } },
+            { name: 'category', in: 'query', schema: { type: 'integer' }, description: 'Раздел вместе с подразделами' },
+            { name: 'stock', in: 'query', schema: { type: 'string', enum: ['1'] } },
+            { name: 'sort', in: 'query', schema: { type: 'string', enum: ['popular', 'name', 'price', 'price_desc'], default: 'popular' } },
+            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+            { name: 'per_page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          ],
+          responses: {
+            '200': {
+              description: 'Страница товаров',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['items', 'page', 'per_page', 'total', 'has_more'],
+                    properties: {
+                      items: { type: 'array', items: { $ref: '#/components/schemas/Product' } },
+                      page: { type: 'integer' },
+                      per_page: { type: 'integer' },
+                      total: { type: 'integer' },
+                      total_is_lower_bound: { type: 'boolean', description: 'true: найдено больше, чем total (счёт ограничен)' },
+                      has_more: { type: 'boolean' },
+                    },
+                  },
+                },
+              },
+            },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+            '404': { description: 'Нет такого раздела', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          },
+        },
+      },
+      '/products/{sku}': {
+        get: {
+          operationId: 'getProduct',
+          summary: 'Товар по артикулу: все характеристики, цена каждой упаковки, остатки',
+          parameters: [{ name: 'sku', in: 'path', required: true, schema: { type: 'string' }, description: 'Артикул; регистр, пробелы, точки и дефисы не важны' }],
+          responses: {
+            '200': { description: 'Товар', content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } } },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+            '404': { description: 'Нет такого товара или он снят с продажи', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
           },
         },
       },

@@ -8,6 +8,8 @@ import { Forbidden, Validation } from '../shared/errors.js'
 import { can } from '../companies/rules.js'
 import { openApiDocument } from './openapi.js'
 import { apiCompany, apiUser } from './present.js'
+import { API_MAX_PER_PAGE, parseCatalogQuery } from '../catalog/rules.js'
+import { apiProductCard, apiProductsPage } from '../catalog/present.js'
 
 /** The buyer API under /api/v1: Bearer tokens, JSON in and out, no cookies and therefore no CSRF. */
 export function apiRoutes(deps: AppDeps): Router {
@@ -45,6 +47,17 @@ export function apiRoutes(deps: AppDeps): Router {
 
   r.get('/me', (req, res) => {
     res.json({ user: apiUser(userOf(req)), company: apiCompany(memberOf(req)) })
+  })
+
+  /** The catalog with the caller's prices and stock: search, filters and sort as on the catalog page, up to 200 a page. */
+  r.get('/products', async (req, res) => {
+    const query = parseCatalogQuery(req.query, { perPage: 50, maxPerPage: API_MAX_PER_PAGE })
+    res.json(apiProductsPage(await deps.catalog.list(memberOf(req).id, query, new Map(), { facets: false })))
+  })
+
+  /** One product by article, with every attribute and the caller's price of every packaging. */
+  r.get('/products/:sku', async (req, res) => {
+    res.json(apiProductCard(await deps.catalog.product(memberOf(req).id, String(req.params.sku ?? ''))))
   })
 
   r.use((_req: Request, res: Response) => {

@@ -19,6 +19,7 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/catalog/c/:id': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/row/:productId': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
+  '/api/v1/products/:sku': 'the catalog is shared by all buyers, only prices differ (catalog API tests)',
 }
 
 interface Victim {
