@@ -54,7 +54,9 @@ export function presentPriceCells(row: CatalogRow) {
     sum: row.ordered && p.lineKopecks !== null ? formatRub(p.lineKopecks) : null,
     note: row.note,
     error: row.error,
-    nextTier: row.ordered ? p.nextTier?.text ?? null : null,
+    // The engine's sentence («ещё 6 шт — и цена 324 ₽/шт, экономия 1 200 ₽») goes into the title; the cell shows the gist.
+    nextTier: row.ordered && p.nextTier ? `ещё ${formatQty(p.nextTier.addQtyMilli, unit)} → ${formatRub(p.nextTier.unitKopecks)}/${unit}` : null,
+    nextTierText: row.ordered ? p.nextTier?.text ?? null : null,
   }
 }
 
