@@ -105,7 +105,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   /**
    * One page across the tiers in rank order. Each tier is counted first (at most `COUNT_CAP` + 1 rows, from its most
    * selective index), which also chooses how to read it: a few matches are picked and sorted, many are read along the
-   * order's index. Whole tiers before the page are skipped by their counts; tiers after a full page are only counted.
+   * order's index. Whole tiers before the page are skipped by their counts; tiers after a full page are only counted, and
+   * not even that when the total is already past the cap.
    */
   async function pageAcross(filter: ProductFilter, tiers: SearchTier[], q: CatalogQuery, priceTypeIds: number[]) {
     const sort = { key: q.sort, priceTypeIds }
@@ -115,6 +116,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     let capped = false
     const found: ProductRow[] = []
     for (const tier of tiers) {
+      // Once the page is full and the total is already «больше …», later tiers would change nothing on screen.
+      if (need <= 0 && capped) break
       const n = await store.countProducts(db, filter, tier, COUNT_CAP)
       if (n > COUNT_CAP) capped = true
       total += Math.min(n, COUNT_CAP)
