@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   pages: () => import('./pages.js'),
+  catalog: () => import('./catalog.js'),
 }
 
 const name = process.argv[2]
