@@ -32,11 +32,18 @@ import { formatQty } from '../catalog/rules.js'
 import { discounted, formatRub, lineKopecks } from '../shared/money.js'
 import type { EngineLine, NextTier, PricedCart, PricedLine, PricingInput, PricingRule, RuleRef } from './types.js'
 
-/** A price one source offers for a line, before the discounts on top. */
+/**
+ * A price one source offers for a line, before the discounts on top. The label of a rule's offer is only written for the
+ * offer that wins (`ref` is null until then), so weighing a dozen offers per line builds one sentence, not a dozen.
+ */
 interface Offer {
   unitKopecks: number
   priceTypeId: number
-  ref: RuleRef
+  /** The base's ref; null for a rule's offer, whose ref `refOf` writes from `rule`. */
+  ref: RuleRef | null
+  rule: PricingRule | null
+  /** The ref's id: the rule's id, or the base's type or group id. */
+  id: number
   /** 0 for the base price, 1 for a rule: on a tie the base wins, then the lower rule id. */
   rank: number
 }
@@ -79,46 +86,86 @@ export function conditionText(r: Pick<PricingRule, 'kind' | 'threshold' | 'unit'
 
 /** Sorts offers best first: lower price, then the base before rules, then the lower id. */
 function byBest(a: Offer, b: Offer): number {
-  return a.unitKopecks - b.unitKopecks || a.rank - b.rank || (a.ref.id ?? 0) - (b.ref.id ?? 0)
+  return a.unitKopecks - b.unitKopecks || a.rank - b.rank || a.id - b.id
 }
 
 function applyOnTop(unitKopecks: number, onTop: OnTop[]): number {
-  return onTop.reduce((u, d) => discounted(u, d.bp), unitKopecks)
+  let u = unitKopecks
+  for (const d of onTop) u = discounted(u, d.bp)
+  return u
 }
 
 /**
- * Prices every line of a cart together (tiers and sums depend on the whole cart). Lines come back in input order; a line
- * no applicable price type has a price for is returned with null prices and left out of the total.
+ * The engine for one input: the company's rules filtered by group and put in id order, the groups in id order, the
+ * labels written once, and the rules indexed by scope, so that pricing many lines alone (a catalog page) does this work
+ * once rather than per line. `price(lines)` is the whole-cart pricing; `priceAlone(line)` prices a line as a cart of that
+ * line only, reading just the rules whose scope can hold it.
  */
-export function priceCart(input: PricingInput): PricedCart {
-  const { company, prices, lines } = input
+function createEngine(input: PricingInput) {
+  const { company, prices } = input
   const groupIds = new Set(company.groups.map((g) => g.id))
-  const rules = input.rules.filter((r) => r.groupId === null || groupIds.has(r.groupId)).sort((a, b) => a.id - b.id)
+  const allRules = input.rules.filter((r) => r.groupId === null || groupIds.has(r.groupId)).sort((a, b) => a.id - b.id)
   const groups = [...company.groups].sort((a, b) => a.id - b.id)
   const priceOf = (productId: number, typeId: number | null) => (typeId === null ? undefined : prices.get(productId)?.get(typeId))
   const typeName = (id: number) => input.priceTypeNames.get(id) ?? `Тип цен №${id}`
+
+  // Rules by scope: a product rule is in scope of that product's lines only, a category rule of its subtree's, the rest of all.
+  const wholeCart: PricingRule[] = []
+  const byProduct = new Map<number, PricingRule[]>()
+  const byCategory = new Map<number, PricingRule[]>()
+  for (const r of allRules) {
+    if (r.productId !== null) byProduct.set(r.productId, [...(byProduct.get(r.productId) ?? []), r])
+    else if (r.categoryId !== null) byCategory.set(r.categoryId, [...(byCategory.get(r.categoryId) ?? []), r])
+    else wholeCart.push(r)
+  }
+
+  /** The rules whose scope can hold the line, in id order (a superset of those `inScope` accepts). */
+  function candidatesFor(l: EngineLine): PricingRule[] {
+    const own = byProduct.get(l.productId)
+    let out: PricingRule[] | null = null
+    const seen = new Set<number>()
+    for (const c of l.categoryIds) {
+      const rs = byCategory.get(c)
+      if (!rs || seen.has(c)) continue
+      seen.add(c)
+      out ??= [...wholeCart, ...(own ?? [])]
+      out.push(...rs)
+    }
+    if (!out) return own ? [...wholeCart, ...own].sort((a, b) => a.id - b.id) : wholeCart
+    return out.sort((a, b) => a.id - b.id)
+  }
+
+  const labels = new Map<string, RuleRef>()
+  /** A ref written once per engine: the labels repeat across the lines of a page. */
+  function cachedRef(key: string, make: () => RuleRef): RuleRef {
+    let ref = labels.get(key)
+    if (!ref) labels.set(key, (ref = make()))
+    return ref
+  }
 
   /** The base offer of a line (step 1), or null when none of the base types has a price for the product. */
   function baseOf(l: EngineLine): Offer | null {
     const pinned = company.pinnedPriceTypeId
     const pinnedPrice = priceOf(l.productId, pinned)
     if (pinned !== null && pinnedPrice !== undefined) {
-      return { unitKopecks: pinnedPrice, priceTypeId: pinned, rank: 0, ref: { kind: 'pinned', id: pinned, label: `${typeName(pinned)} (закреплённый тип цен)` } }
+      const ref = cachedRef(`p${pinned}`, () => ({ kind: 'pinned', id: pinned, label: `${typeName(pinned)} (закреплённый тип цен)` }))
+      return { unitKopecks: pinnedPrice, priceTypeId: pinned, rank: 0, id: pinned, ref, rule: null }
     }
     let best: Offer | null = null
     for (const g of groups) {
       const p = priceOf(l.productId, g.defaultPriceTypeId)
       if (g.defaultPriceTypeId === null || p === undefined || (best && best.unitKopecks <= p)) continue
-      best = { unitKopecks: p, priceTypeId: g.defaultPriceTypeId, rank: 0, ref: { kind: 'group', id: g.id, label: `${typeName(g.defaultPriceTypeId)} (группа «${g.name}»)` } }
+      const typeId = g.defaultPriceTypeId
+      const ref = cachedRef(`g${g.id}`, () => ({ kind: 'group', id: g.id, label: `${typeName(typeId)} (группа «${g.name}»)` }))
+      best = { unitKopecks: p, priceTypeId: typeId, rank: 0, id: g.id, ref, rule: null }
     }
     if (best) return best
     const def = input.defaultPriceTypeId
     const defPrice = priceOf(l.productId, def)
     if (def === null || defPrice === undefined) return null
-    return { unitKopecks: defPrice, priceTypeId: def, rank: 0, ref: { kind: 'default', id: def, label: typeName(def) } }
+    const ref = cachedRef(`d${def}`, () => ({ kind: 'default', id: def, label: typeName(def) }))
+    return { unitKopecks: defPrice, priceTypeId: def, rank: 0, id: def, ref, rule: null }
   }
-
-  const bases = lines.map(baseOf)
 
   function inScope(r: PricingRule, l: EngineLine): boolean {
     if (r.productId !== null) return l.productId === r.productId
@@ -126,108 +173,148 @@ export function priceCart(input: PricingInput): PricedCart {
     return r.kind !== 'qty_tier' || !r.unit || r.unit === l.unit
   }
 
-  function measureOf(r: PricingRule): number {
-    let m = 0
-    switch (r.kind) {
-      case 'qty_tier':
-        lines.forEach((l) => inScope(r, l) && (m += l.qtyMilli))
-        return m
-      case 'sum_tier':
-        lines.forEach((l, i) => {
-          const base = bases[i]
-          if (base && inScope(r, l)) m += lineKopecks(base.unitKopecks, l.qtyMilli)
-        })
-        return m
-      case 'turnover':
-        return company.turnoverKopecks
-      case 'positions':
-        return new Set(lines.filter((l) => l.qtyMilli > 0 && inScope(r, l)).map((l) => l.productId)).size
-      case 'category_discount':
-        return 0
-    }
+  /** The label of a rule's offer for a line of this unit («Крупный опт: от 36 шт, −5 %»). */
+  function ruleRef(r: PricingRule, unit: string): RuleRef {
+    return cachedRef(`r${r.id}|${unit}`, () => {
+      const cond = conditionText(r, unit)
+      const off = r.discountBp ? `${cond ? ', ' : ''}−${formatPercent(r.discountBp)}` : ''
+      return { kind: r.kind, id: r.id, label: `${r.name}${cond || off ? ': ' : ''}${cond}${off}` }
+    })
   }
 
-  const measures = new Map(rules.map((r) => [r.id, measureOf(r)]))
-  const measure = (r: PricingRule) => measures.get(r.id) ?? 0
+  const personal: OnTop[] =
+    company.discountBp > 0 ? [{ bp: company.discountBp, ref: { kind: 'personal_discount', id: null, label: `Персональная скидка −${formatPercent(company.discountBp)}` } }] : []
 
-  /** What a price rule offers the line: its type's price (or the base price) minus its own discount. */
-  function offerOf(r: PricingRule, l: EngineLine, base: Offer | null): Offer | null {
-    const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
-    const typeId = r.priceTypeId ?? base?.priceTypeId
-    if (raw === undefined || typeId === undefined) return null
-    const cond = conditionText(r, l.unit)
-    const off = r.discountBp ? `${cond ? ', ' : ''}−${formatPercent(r.discountBp)}` : ''
-    return { unitKopecks: discounted(raw, r.discountBp), priceTypeId: typeId, rank: 1, ref: { kind: r.kind, id: r.id, label: `${r.name}${cond || off ? ': ' : ''}${cond}${off}` } }
-  }
+  /** Prices the lines together against `rules` (the group's rules in id order, or a subset holding every in-scope rule). */
+  function price(lines: EngineLine[], rules: PricingRule[]): PricedCart {
+    const bases = lines.map(baseOf)
 
-  /** The category discount (the largest in scope) and the personal discount, in the order they apply. */
-  function onTopOf(l: EngineLine): OnTop[] {
-    let cat: PricingRule | null = null
-    for (const r of rules) {
-      if (r.kind === 'category_discount' && r.discountBp > 0 && inScope(r, l) && (!cat || r.discountBp > cat.discountBp)) cat = r
-    }
-    const out: OnTop[] = []
-    if (cat) out.push({ bp: cat.discountBp, ref: { kind: 'category_discount', id: cat.id, label: `${cat.name}: −${formatPercent(cat.discountBp)}` } })
-    if (company.discountBp > 0) out.push({ bp: company.discountBp, ref: { kind: 'personal_discount', id: null, label: `Персональная скидка −${formatPercent(company.discountBp)}` } })
-    return out
-  }
-
-  /**
-   * The nearest quantity tier that would lower this line's final price if the quantity were added to this line, with the
-   * saving on this line at the new quantity. Other tiers reached by the same addition count too.
-   */
-  function nextTierOf(l: EngineLine, base: Offer | null, winner: Offer, finalUnit: number, onTop: OnTop[]): NextTier | null {
-    const tiers = rules.filter((r) => r.kind === 'qty_tier' && inScope(r, l))
-    const steps = tiers
-      .filter((r) => measure(r) < r.threshold)
-      .map((r) => ({ add: r.threshold - measure(r), from: measure(r) === 0 }))
-      .sort((a, b) => a.add - b.add)
-    for (const { add, from } of steps) {
-      let pre = winner.unitKopecks
-      for (const r of tiers) {
-        if (measure(r) + add < r.threshold) continue
-        const o = offerOf(r, l, base)
-        if (o && o.unitKopecks < pre) pre = o.unitKopecks
+    function measureOf(r: PricingRule): number {
+      let m = 0
+      switch (r.kind) {
+        case 'qty_tier':
+          for (const l of lines) if (inScope(r, l)) m += l.qtyMilli
+          return m
+        case 'sum_tier':
+          lines.forEach((l, i) => {
+            const base = bases[i]
+            if (base && inScope(r, l)) m += lineKopecks(base.unitKopecks, l.qtyMilli)
+          })
+          return m
+        case 'turnover':
+          return company.turnoverKopecks
+        case 'positions':
+          return new Set(lines.filter((l) => l.qtyMilli > 0 && inScope(r, l)).map((l) => l.productId)).size
+        case 'category_discount':
+          return 0
       }
-      const unit = applyOnTop(pre, onTop)
-      if (unit >= finalUnit) continue
-      const qty = l.qtyMilli + add
-      const saving = lineKopecks(finalUnit, qty) - lineKopecks(unit, qty)
-      const price = `${formatRub(unit)}/${l.unit}`
-      const text = from
-        ? `от ${formatQty(add, l.unit)} — цена ${price}, экономия ${formatRub(saving)}`
-        : `ещё ${formatQty(add, l.unit)} — и цена ${price}, экономия ${formatRub(saving)}`
-      return { addQtyMilli: add, unitKopecks: unit, savingKopecks: saving, text }
     }
-    return null
+
+    const measures = new Map<number, number>()
+    for (const r of rules) measures.set(r.id, measureOf(r))
+    const measure = (r: PricingRule) => measures.get(r.id) ?? 0
+
+    /** What a price rule offers the line, before its label: its type's price (or the base price) minus its own discount. */
+    function offerOf(r: PricingRule, l: EngineLine, base: Offer | null): Offer | null {
+      const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
+      const typeId = r.priceTypeId ?? base?.priceTypeId
+      if (raw === undefined || typeId === undefined) return null
+      return { unitKopecks: discounted(raw, r.discountBp), priceTypeId: typeId, rank: 1, id: r.id, ref: null, rule: r }
+    }
+
+    /** The category discount (the largest in scope) and the personal discount, in the order they apply. */
+    function onTopOf(l: EngineLine): OnTop[] {
+      let cat: PricingRule | null = null
+      for (const r of rules) {
+        if (r.kind === 'category_discount' && r.discountBp > 0 && inScope(r, l) && (!cat || r.discountBp > cat.discountBp)) cat = r
+      }
+      if (!cat) return personal
+      const c = cat
+      const ref = cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
+      return [{ bp: c.discountBp, ref }, ...personal]
+    }
+
+    /**
+     * The nearest quantity tier that would lower this line's final price if the quantity were added to this line, with the
+     * saving on this line at the new quantity. Other tiers reached by the same addition count too.
+     */
+    function nextTierOf(l: EngineLine, base: Offer | null, winner: Offer, finalUnit: number, onTop: OnTop[]): NextTier | null {
+      const tiers = rules.filter((r) => r.kind === 'qty_tier' && inScope(r, l))
+      if (!tiers.length) return null
+      const steps = tiers
+        .filter((r) => measure(r) < r.threshold)
+        .map((r) => ({ add: r.threshold - measure(r), from: measure(r) === 0 }))
+        .sort((a, b) => a.add - b.add)
+      for (const { add, from } of steps) {
+        let pre = winner.unitKopecks
+        for (const r of tiers) {
+          if (measure(r) + add < r.threshold) continue
+          const o = offerOf(r, l, base)
+          if (o && o.unitKopecks < pre) pre = o.unitKopecks
+        }
+        const unit = applyOnTop(pre, onTop)
+        if (unit >= finalUnit) continue
+        const qty = l.qtyMilli + add
+        const saving = lineKopecks(finalUnit, qty) - lineKopecks(unit, qty)
+        const price = `${formatRub(unit)}/${l.unit}`
+        const text = from
+          ? `от ${formatQty(add, l.unit)} — цена ${price}, экономия ${formatRub(saving)}`
+          : `ещё ${formatQty(add, l.unit)} — и цена ${price}, экономия ${formatRub(saving)}`
+        return { addQtyMilli: add, unitKopecks: unit, savingKopecks: saving, text }
+      }
+      return null
+    }
+
+    const priced: PricedLine[] = lines.map((l, i) => {
+      const base = bases[i] ?? null
+      // The best offer: the lowest price, the base before rules, then the lower rule id (`byBest`).
+      let winner: Offer | null = base
+      for (const r of rules) {
+        if (!PRICE_RULES.has(r.kind) || !inScope(r, l) || measure(r) < r.threshold) continue
+        const o = offerOf(r, l, base)
+        if (o && (!winner || byBest(o, winner) < 0)) winner = o
+      }
+      const listUnitKopecks = priceOf(l.productId, input.defaultPriceTypeId) ?? null
+      if (!winner) {
+        return { productId: l.productId, qtyMilli: l.qtyMilli, priceTypeId: null, unitKopecks: null, listUnitKopecks, lineKopecks: null, rule: null, discounts: [], nextTier: null }
+      }
+      const onTop = onTopOf(l)
+      const unitKopecks = applyOnTop(winner.unitKopecks, onTop)
+      return {
+        productId: l.productId,
+        qtyMilli: l.qtyMilli,
+        priceTypeId: winner.priceTypeId,
+        unitKopecks,
+        listUnitKopecks,
+        lineKopecks: lineKopecks(unitKopecks, l.qtyMilli),
+        rule: winner.ref ?? ruleRef(winner.rule!, l.unit),
+        discounts: onTop.map((d) => d.ref),
+        nextTier: nextTierOf(l, base, winner, unitKopecks, onTop),
+      }
+    })
+    return { lines: priced, totalKopecks: priced.reduce((s, l) => s + (l.lineKopecks ?? 0), 0) }
   }
 
-  const priced: PricedLine[] = lines.map((l, i) => {
-    const base = bases[i] ?? null
-    const offers: Offer[] = base ? [base] : []
-    for (const r of rules) {
-      if (!PRICE_RULES.has(r.kind) || !inScope(r, l) || measure(r) < r.threshold) continue
-      const o = offerOf(r, l, base)
-      if (o) offers.push(o)
-    }
-    const listUnitKopecks = priceOf(l.productId, input.defaultPriceTypeId) ?? null
-    const winner = offers.sort(byBest)[0]
-    if (!winner) {
-      return { productId: l.productId, qtyMilli: l.qtyMilli, priceTypeId: null, unitKopecks: null, listUnitKopecks, lineKopecks: null, rule: null, discounts: [], nextTier: null }
-    }
-    const onTop = onTopOf(l)
-    const unitKopecks = applyOnTop(winner.unitKopecks, onTop)
-    return {
-      productId: l.productId,
-      qtyMilli: l.qtyMilli,
-      priceTypeId: winner.priceTypeId,
-      unitKopecks,
-      listUnitKopecks,
-      lineKopecks: lineKopecks(unitKopecks, l.qtyMilli),
-      rule: winner.ref,
-      discounts: onTop.map((d) => d.ref),
-      nextTier: nextTierOf(l, base, winner, unitKopecks, onTop),
-    }
-  })
-  return { lines: priced, totalKopecks: priced.reduce((s, l) => s + (l.lineKopecks ?? 0), 0) }
+  return {
+    price: (lines: EngineLine[]) => price(lines, allRules),
+    priceAlone: (l: EngineLine) => price([l], candidatesFor(l)).lines[0]!,
+  }
+}
+
+/**
+ * Prices every line of a cart together (tiers and sums depend on the whole cart). Lines come back in input order; a line
+ * no applicable price type has a price for is returned with null prices and left out of the total.
+ */
+export function priceCart(input: PricingInput): PricedCart {
+  return createEngine(input).price(input.lines)
+}
+
+/**
+ * Prices every line as if it were alone in a cart, the same as `priceCart` of a one-line cart per line, with the rules
+ * sorted, indexed by scope and labelled once for all of them: a catalog page of a hundred rows. Order-sum and positions
+ * rules see that one line only.
+ */
+export function priceEachLine(input: PricingInput): PricedLine[] {
+  const engine = createEngine(input)
+  return input.lines.map((l) => engine.priceAlone(l))
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js'
 import type { Clock } from '../shared/clock.js'
-import { priceCart } from './rules.js'
+import { priceCart, priceEachLine } from './rules.js'
 import * as store from './store.js'
 import { createPricingAdmin } from './admin.js'
 import type { EngineLine, PriceLineInput, PricedCart, PricedLine, PricingInput } from './types.js'
@@ -74,8 +74,7 @@ export function createPricingService(deps: { db: Db; clock: Clock }) {
      */
     async priceEach(companyId: number, lines: PriceLineInput[]): Promise<PricedLine[]> {
       if (!lines.length) return []
-      const input = await inputFor(companyId, lines)
-      return input.lines.map((l) => priceCart({ ...input, lines: [l] }).lines[0]!)
+      return priceEachLine(await inputFor(companyId, lines))
     },
 
     sortPriceTypeIds,
