@@ -272,13 +272,19 @@ export async function rulesFor(db: Db, o: { groupIds: number[]; productIds: numb
   return rows.map(toRule)
 }
 
-/** The prices of the given products in the given types only (primary key lookups), as a table for the engine. */
+/**
+ * The prices of the given products in the given types only, as a table for the engine. The products are read along the
+ * primary key's leading column and the types tested on the rows found: a product has a handful of prices, while probing
+ * every product × type pair of the key (both lists as index keys, which both engines otherwise choose) costs a hundred
+ * products × ninety types of lookups. `+ 0` keeps the type test off the index (2.6 → 1.3 ms on SQLite, 8.0 → 1.6 ms on
+ * MariaDB for a catalog page at 92 types).
+ */
 export async function pricesFor(db: Db, productIds: number[], typeIds: number[]): Promise<PriceTable> {
   const table = new Map<number, Map<number, number>>()
   if (!productIds.length || !typeIds.length) return table
   const rows: { product_id: number; price_type_id: number; kopecks: number | string }[] = await db('prices')
     .whereIn('product_id', productIds)
-    .whereIn('price_type_id', typeIds)
+    .whereRaw(`(price_type_id + 0) in (${typeIds.map(() => '?').join(', ')})`, typeIds)
     .select('product_id', 'price_type_id', 'kopecks')
   for (const r of rows) {
     const p = Number(r.product_id)
