@@ -35,6 +35,7 @@ import { documentsAdminRoutes, documentsRoutes } from './documents/routes.js'
 import { tokensRoutes, apiRoutes } from './api/routes.js'
 import { adminRoutes } from './admin/routes.js'
 import { pricingAdminRoutes } from './pricing/routes.js'
+import { catalogAdminRoutes } from './catalog/admin-routes.js'
 import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
 
 /** Everything the app needs, built once by the composition root (`main.ts`) or by the test support. */
@@ -137,6 +138,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/admin', pricingAdminRoutes(deps))
+  app.use('/admin', catalogAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

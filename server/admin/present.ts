@@ -97,6 +97,8 @@ const ACTION_LABELS: Record<string, string> = {
   'member.role': 'Изменена роль сотрудника',
   'member.removed': 'Сотрудник удалён из компании',
   'company.pricing_changed': 'Изменены условия цен',
+  'warehouse.created': 'Добавлен склад',
+  'warehouse.updated': 'Изменены настройки склада',
 }
 
 function shown(v: unknown): string {

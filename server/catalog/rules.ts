@@ -232,3 +232,27 @@ export function treeOrder(categories: CategoryRow[]): CategoryRow[] {
   walk(null)
   return out
 }
+
+/** Warehouse kinds and how they read in Russian. */
+export const WAREHOUSE_KINDS: Record<string, string> = { main: 'основной склад', office: 'офис', transit: 'в пути (транзит)', farmer: 'у фермера' }
+
+/** What the warehouse form sends. */
+export interface WarehouseInput {
+  name: string
+  kind: string
+  show_mode: 'qty' | 'status'
+  low_packagings: number
+  sort: number
+}
+
+/** Field errors of the warehouse form (empty when fine). */
+export function warehouseErrors(w: WarehouseInput): Record<string, string> {
+  const e: Record<string, string> = {}
+  if (!w.name.trim()) e.name = 'Укажите название склада'
+  else if (w.name.length > 200) e.name = 'Название не длиннее 200 символов'
+  if (!WAREHOUSE_KINDS[w.kind]) e.kind = 'Выберите вид склада'
+  if (w.show_mode !== 'qty' && w.show_mode !== 'status') e.show_mode = 'Выберите, что видят покупатели'
+  if (!Number.isInteger(w.low_packagings) || w.low_packagings < 0 || w.low_packagings > 100_000) e.low_packagings = 'Целое число упаковок от 0'
+  if (!Number.isInteger(w.sort) || Math.abs(w.sort) > 100_000) e.sort = 'Целое число'
+  return e
+}

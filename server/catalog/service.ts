@@ -5,6 +5,7 @@ import type { PricingService } from '../pricing/service.js'
 import type { PriceLineInput, PricedLine } from '../pricing/types.js'
 import * as store from './store.js'
 import { COUNT_CAP, availableMilli, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
+import { createWarehousesAdmin } from './warehouses.js'
 import type {
   AttributeRow,
   AttributeValueRow,
@@ -258,6 +259,9 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   return {
+    /** Staff settings of the warehouses (`/admin/warehouses`). */
+    warehouseAdmin: createWarehousesAdmin(deps),
+
     /**
      * One page of the catalog for the company: the category (404 when it does not exist), the search tiers, filters and
      * sort of the query, rows priced with what the buyer typed (`typed`, from the no-JavaScript recalculation), the facets

@@ -390,3 +390,14 @@ export async function idsBySkuNorm(db: Db, norms: string[]): Promise<Map<string,
   }
   return out
 }
+
+/** Every warehouse, inactive ones too, for the staff page. */
+export async function listAllWarehouses(db: Db): Promise<(WarehouseRow & { is_active: boolean; external_id: string | null })[]> {
+  const rows = await db('warehouses').orderBy([{ column: 'sort' }, { column: 'id' }]).select('id', 'name', 'kind', 'show_mode', 'low_packagings', 'sort', 'is_active', 'external_id')
+  return rows.map((r: WarehouseRow & { is_active: boolean | number; external_id: string | null }) => ({ ...r, is_active: !!r.is_active }))
+}
+
+/** Changes how a warehouse is shown to buyers; returns the number of rows changed (0: no such warehouse). */
+export function updateWarehouse(db: Db, id: number, patch: Partial<Omit<WarehouseRow, 'id'>> & { is_active?: boolean }): Promise<number> {
+  return db('warehouses').where({ id }).update(patch)
+}
