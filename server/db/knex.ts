@@ -5,6 +5,34 @@ import type { Config } from '../config.js'
 
 export type Db = Knex
 
+interface SqliteConnection {
+  pragma(s: string): unknown
+  prepare(sql: string): unknown
+}
+
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * knex prepares every query anew on better-sqlite3, and preparing costs about as much as running a small indexed query.
+ * Statements are reusable (knex only calls their synchronous `all`/`run`, and SQLite re-prepares one whose schema
+ * changed), so the connection keeps the most recently used ones by SQL text.
+ */
+function cachePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn)
+  const cache = new Map<string, unknown>()
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql)
+    if (statement !== undefined) {
+      cache.delete(sql)
+    } else {
+      statement = prepare(sql)
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(sql, statement)
+    return statement
+  }
+}
+
 /**
  * Opens the one knex instance of the process. SQLite gets WAL, a busy timeout and foreign keys on every connection;
  * MySQL/MariaDB gets utf8mb4 and UTC so that stored times never shift with the server's zone.
@@ -19,7 +47,8 @@ export function openDb(config: Config['db']): Db {
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          cachePreparedStatements(conn)
           conn.pragma('journal_mode = WAL')
           conn.pragma('busy_timeout = 5000')
           conn.pragma('foreign_keys = ON')
