@@ -1,6 +1,7 @@
 import type { Db } from '../server/db/knex.js'
 import { completeInn } from '../server/companies/requisites.js'
 import { foldText, normalizeSku } from '../server/catalog/rules.js'
+import { seededRandom } from '../server/shared/random.js'
 
 /*
  * The catalog benchmark's data: deterministic (a seeded generator), inserted in batches inside transactions.
@@ -14,18 +15,6 @@ export interface CatalogSize {
   companies: number
 }
 
-/** A small deterministic PRNG (mulberry32), so two runs build the same data. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 async function batchInsert(db: Db, table: string, rows: Record<string, unknown>[], size = 500): Promise<void> {
   for (let i = 0; i < rows.length; i += size) await db(table).insert(rows.slice(i, i + size))
 }
@@ -36,7 +25,7 @@ const PROCESS = ['мытая', 'натуральная', 'хани', 'анаэр
 
 /** Builds the whole data set into an empty, migrated database; returns ids the bench needs. */
 export async function generateCatalog(db: Db, size: CatalogSize): Promise<{ companyIds: number[]; categoryIds: number[]; priceTypeIds: number[] }> {
-  const rand = rng(42)
+  const rand = seededRandom(42)
   const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)]!
   const now = Date.now()
 

@@ -3,6 +3,7 @@ import type { Db } from '../knex.js'
 import * as store from '../../catalog/store.js'
 import { foldText, normalizeSku } from '../../catalog/rules.js'
 import type { AttributeRow } from '../../catalog/types.js'
+import { seededRandom } from '../../shared/random.js'
 
 /** A product the catalog seed made, with its list price per base unit, for the pricing seed to derive prices from. */
 export interface SeededProduct {
@@ -17,18 +18,6 @@ export interface SeededProduct {
  * The demo catalog of a coffee, tea and tableware supplier, generated from the tables below with a seeded random generator:
  * the same data on every run and on both engines. Quantities are thousandths of the base unit, money kopecks.
  */
-
-/** mulberry32: a tiny deterministic generator, so two seeds build the same catalog. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type CategoryKey = 'green' | 'roasted' | 'blends' | 'puer' | 'oolong' | 'black' | 'greentea' | 'cups' | 'lids' | 'cupacc' | 'filters' | 'brewing' | 'barista'
 
@@ -238,7 +227,7 @@ function latin(text: string): string {
 
 /** The whole demo catalog as plain data (pure and deterministic). */
 export function buildCatalog(): Draft[] {
-  const rand = rng(2026)
+  const rand = seededRandom(2026)
   const out: Draft[] = []
   const greenPacks = [
     { name: 'мешок 60 кг', factor: 60 },
@@ -435,7 +424,7 @@ export async function seedCatalog(c: Container): Promise<SeededProduct[]> {
 }
 
 async function insertCatalog(db: Db, drafts: Draft[], now: number): Promise<void> {
-  const rand = rng(7)
+  const rand = seededRandom(7)
   const categoryOf = new Map<CategoryKey, number>()
   const attrByCode = new Map<string, { id: number; type: string; options: Map<string, number> }>()
   for (const [ti, t] of TREE.entries()) {

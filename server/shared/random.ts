@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny deterministic random generator. The demo seed and the benchmark generator use it so that every run,
+ * on either engine, builds exactly the same data.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
