@@ -6,7 +6,8 @@ import type { TestApp } from './app.js'
 import { Browser } from './app.js'
 
 let seq = 0
-const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+/** A short unique suffix for names, emails and codes (the suite shares one database). */
+export const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
 
 /** A random INN with valid check digits (10 digits for a legal entity, 12 for an ИП), never one of the sandbox's. */
 export function randomInn(kind: 'legal' | 'ip' = 'legal'): string {
@@ -93,4 +94,17 @@ export async function createProduct(
   }
   await db('prices').insert({ price_type_id: type.id, product_id: productId, kopecks: o.price ?? 10_000, updated_at: now })
   return { id: productId, sku, packagingId: Number(pid), priceTypeId: type.id as number }
+}
+
+/** A logged-in supplier staff member. */
+export async function staff(app: TestApp, name = 'Менеджерова Мария Ивановна') {
+  const user = await createUser(app, { staff: true, name })
+  const browser = new Browser(app)
+  await browser.login(user.email, user.password)
+  return { user, browser }
+}
+
+/** The audit rows of a company, oldest first. */
+export function auditOf(app: TestApp, companyId: number) {
+  return app.c.db('audit_log').where({ company_id: companyId }).orderBy('id')
 }

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { manualClock, startApp, type TestApp } from '../../support/app.js'
-import { createCompany, createUser, randomOgrn } from '../../support/factories.js'
+import { createCompany, createUser, randomOgrn, staff } from '../../support/factories.js'
 import * as companiesStore from '../../../server/companies/store.js'
-import { listedIds, staff } from './helpers.js'
+import { listedIds } from './helpers.js'
 
 describe('admin: companies list', () => {
   let app: TestApp

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer, createCompany, createUser, randomOgrn } from '../../support/factories.js'
-import { auditOf, companyRow, escaped, staff } from './helpers.js'
+import { auditOf, buyer, createCompany, createUser, randomOgrn, staff } from '../../support/factories.js'
+import { companyRow, escaped } from './helpers.js'
 
 describe('admin: company card and actions', () => {
   let app: TestApp

@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
-import { createCompany, createUser } from '../../support/factories.js'
+import { createCompany, createUser, staff } from '../../support/factories.js'
 import { orderingBlockedReason } from '../../../server/companies/rules.js'
 import type { CompanyStatus, Role } from '../../../server/companies/types.js'
-import { companyRow, staff } from './helpers.js'
+import { companyRow } from './helpers.js'
 
 const ROLES: Role[] = ['owner', 'buyer', 'accountant', 'viewer']
 const CAN_ORDER: Record<Role, boolean> = { owner: true, buyer: true, accountant: false, viewer: false }

@@ -1,7 +1,7 @@
+import { staff } from '../../support/factories.js'
 import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
 import { insertId } from '../../../server/db/dialect.js'
-import { staff } from './helpers.js'
 
 describe('admin: outbox', () => {
   let app: TestApp

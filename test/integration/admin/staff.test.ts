@@ -1,6 +1,6 @@
+import { staff } from '../../support/factories.js'
 import { expect } from 'chai'
 import { Browser, startApp, type TestApp } from '../../support/app.js'
-import { staff } from './helpers.js'
 
 describe('admin: supplier staff', () => {
   let app: TestApp

@@ -1,15 +1,13 @@
 import { expect } from 'chai'
 import { startApp, Browser, type TestApp } from '../../support/app.js'
-import { buyer, createProduct, createUser } from '../../support/factories.js'
+import { buyer, createProduct, staff as staffMember } from '../../support/factories.js'
 
 describe('admin: warehouses and how buyers see their stock', () => {
   let app: TestApp
   let staff: Browser
   before(async () => {
     app = await startApp()
-    const u = await createUser(app, { staff: true })
-    staff = new Browser(app)
-    await staff.login(u.email, u.password)
+    staff = (await staffMember(app)).browser
   })
   after(() => app.close())
 

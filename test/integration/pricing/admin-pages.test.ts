@@ -1,10 +1,10 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer, createCompany, createProduct, createUser, randomInn } from '../../support/factories.js'
+import { auditOf, buyer, createCompany, createProduct, createUser, randomInn, staff, uniq } from '../../support/factories.js'
 import { inputValue, unescapeHtml } from '../../support/html.js'
 import * as companiesStore from '../../../server/companies/store.js'
-import { auditOf, category, group, priceType, staff, uniq } from './helpers.js'
+import { category, group, priceType } from './helpers.js'
 
 /*
  * The staff pages of pricing through real HTTP: price types, client groups with members, rules. Whole-cart rules made here

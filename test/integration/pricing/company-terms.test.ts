@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
-import { createCompany, createUser } from '../../support/factories.js'
+import { auditOf, createCompany, createUser, staff } from '../../support/factories.js'
 import { inputValue, unescapeHtml } from '../../support/html.js'
-import { auditOf, group, priceType, product, staff } from './helpers.js'
+import { group, priceType, product } from './helpers.js'
 
 /* A company's pricing terms in the staff area: the «Цены» section of the card and the terms form, with the audit log. */
 

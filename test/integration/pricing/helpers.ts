@@ -1,24 +1,11 @@
 import type { TestApp } from '../../support/app.js'
-import { Browser } from '../../support/app.js'
-import { createProduct, createUser } from '../../support/factories.js'
+import { createProduct, uniq } from '../../support/factories.js'
 import { insertId } from '../../../server/db/dialect.js'
 
 /*
  * Pricing fixtures straight in the database. The suite shares one database, so everything here gets unique names, and
  * rules that apply to every company are limited to a client group made for the test: another test's cart never sees them.
  */
-
-let seq = 0
-/** A short unique suffix for names and codes. */
-export const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`
-
-/** A logged-in supplier staff member. */
-export async function staff(app: TestApp) {
-  const user = await createUser(app, { staff: true, name: 'Ценова Полина Игоревна' })
-  const browser = new Browser(app)
-  await browser.login(user.email, user.password)
-  return { user, browser }
-}
 
 /** A price type with a unique code (never the default). */
 export async function priceType(app: TestApp, name = 'Тип'): Promise<number> {
@@ -70,7 +57,3 @@ export async function terms(app: TestApp, companyId: number, t: { pinned?: numbe
   })
 }
 
-/** The audit rows of a company, oldest first. */
-export function auditOf(app: TestApp, companyId: number) {
-  return app.c.db('audit_log').where({ company_id: companyId }).orderBy('id')
-}

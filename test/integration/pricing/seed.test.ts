@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
-import { createCompany, createUser } from '../../support/factories.js'
+import { createCompany, createUser, uniq } from '../../support/factories.js'
 import { seedPricing } from '../../../server/db/seeds/pricing.js'
 import type { SeededProduct } from '../../../server/db/seeds/catalog.js'
-import { category, product, uniq } from './helpers.js'
+import { category, product } from './helpers.js'
 
 /*
  * The demo pricing seed on the shared test database: it must run on an empty catalog and on a real one, twice without
