@@ -3,8 +3,7 @@ import type { AppDeps } from '../app.js'
 import { flash, requireCompany } from '../http/auth.js'
 import { field, safeReturnTo } from '../http/forms.js'
 import { idParam, memberOf, userOf } from '../http/context.js'
-import { parseQtyMilli, packagingsToMilli } from '../shared/quantity.js'
-import { NotFound } from '../shared/errors.js'
+import { parseQtyMilli } from '../shared/quantity.js'
 import { presentCart } from './present.js'
 
 /** The company's cart: lines with today's prices for this company, quantity changes and removal. */
@@ -45,17 +44,12 @@ export function cartsRoutes(deps: AppDeps): Router {
   })
 
   r.post('/cart/lines/:id', requireCompany, async (req, res) => {
-    const member = memberOf(req)
-    const view = await carts.view(member)
-    const row = view.lines.find((l) => l.line.id === idParam(req))
     const count = parseQtyMilli(field(req, 'qty', 20))
-    if (!row) throw new NotFound('Строки нет в корзине')
     if (count === null) {
-      flash(req, 'error', `${row.product.sku}: количество — число, например 2 или 1,5`)
+      flash(req, 'error', `Количество — число, например 2 или 1,5 (вы ввели «${field(req, 'qty', 20)}»)`)
     } else {
-      const qtyMilli = row.packaging ? packagingsToMilli(count, row.packaging.factor_milli) : count
-      const note = await carts.setQty(member, row.line.id, qtyMilli)
-      if (note) flash(req, 'info', `${row.product.sku}: ${note}`)
+      const note = await carts.setCount(memberOf(req), idParam(req), count)
+      if (note) flash(req, 'info', note)
     }
     res.redirect(303, '/cart')
   })

@@ -5,7 +5,7 @@ import { can } from '../companies/rules.js'
 import type { MemberCompany } from '../companies/types.js'
 import type { PricingService } from '../pricing/service.js'
 import * as catalogStore from '../catalog/store.js'
-import { correctQty, formatQty } from '../catalog/rules.js'
+import { correctQty, formatQty, packagingRule } from '../catalog/rules.js'
 import * as store from './store.js'
 import { packagingsToMilli } from '../shared/quantity.js'
 
@@ -61,10 +61,7 @@ export function createCartsService(deps: { db: Db; clock: Clock; pricing: Pricin
             refused.push(`${product.sku}: такой упаковки у товара нет`)
             continue
           }
-          const rule = packaging
-            ? { factorMilli: packaging.factor_milli, minQtyMilli: packaging.min_qty_milli, stepMilli: packaging.step_milli }
-            : { factorMilli: 1000, minQtyMilli: 0, stepMilli: 0 }
-          const { qtyMilli, note } = correctQty(l.qtyMilli, rule, product.base_unit)
+          const { qtyMilli, note } = correctQty(l.qtyMilli, packagingRule(packaging), product.base_unit)
           if (note) notes.push(`${product.sku}: ${note}`)
           await store.addToLine(trx, cart.id, product.id, packaging?.id ?? null, qtyMilli, now())
           added++
@@ -109,24 +106,25 @@ export function createCartsService(deps: { db: Db; clock: Clock; pricing: Pricin
       }
     },
 
-    /** Sets a line's quantity (corrected to the packaging); zero removes the line. */
-    async setQty(member: MemberCompany, lineId: number, qtyMilli: number): Promise<string | null> {
+    /**
+     * Sets a line's quantity from the number of packagings typed on the cart page, corrected to the packaging's minimum
+     * and step; zero removes the line. Returns the correction note, if any.
+     */
+    async setCount(member: MemberCompany, lineId: number, countMilli: number): Promise<string | null> {
       if (!can(member.role, 'order.place')) throw new Forbidden()
       const cart = await store.firstCart(db, member.id)
       const line = cart && (await store.listLines(db, cart.id)).find((l) => l.id === lineId)
-      if (!cart || !line) throw new NotFound()
-      if (qtyMilli <= 0) {
+      if (!cart || !line) throw new NotFound('Строки нет в корзине')
+      if (countMilli <= 0) {
         await store.deleteLine(db, cart.id, lineId)
         return null
       }
       const [product] = await catalogStore.productsByIds(db, [line.product_id])
       const packaging = (await catalogStore.packagingsOf(db, [line.product_id])).find((p) => p.id === line.packaging_id)
-      const rule = packaging
-        ? { factorMilli: packaging.factor_milli, minQtyMilli: packaging.min_qty_milli, stepMilli: packaging.step_milli }
-        : { factorMilli: 1000, minQtyMilli: 0, stepMilli: 0 }
-      const { qtyMilli: qty, note } = correctQty(qtyMilli, rule, product!.base_unit)
-      await store.setLineQty(db, cart.id, lineId, qty, now())
-      return note
+      const wanted = packaging ? packagingsToMilli(countMilli, packaging.factor_milli) : countMilli
+      const { qtyMilli, note } = correctQty(wanted, packagingRule(packaging), product!.base_unit)
+      await store.setLineQty(db, cart.id, lineId, qtyMilli, now())
+      return note && `${product!.sku}: ${note}`
     },
 
     async removeLine(member: MemberCompany, lineId: number): Promise<void> {

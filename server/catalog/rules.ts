@@ -23,6 +23,14 @@ export interface PackagingRule {
 }
 
 /**
+ * A packaging's ordering rule, as `correctQty` takes it; without a packaging the product is ordered in whole base units
+ * with no minimum.
+ */
+export function packagingRule(p: { factor_milli: number; min_qty_milli: number; step_milli: number } | null | undefined): PackagingRule {
+  return p ? { factorMilli: p.factor_milli, minQtyMilli: p.min_qty_milli, stepMilli: p.step_milli } : { factorMilli: 1000, minQtyMilli: 0, stepMilli: 0 }
+}
+
+/**
  * Brings a wanted quantity to what can be ordered: at least the minimum, and a whole number of steps (rounded up, so the
  * buyer never gets less than asked). Returns the quantity and a Russian note when it changed, for a visible correction.
  */

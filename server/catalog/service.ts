@@ -4,7 +4,7 @@ import { NotFound } from '../shared/errors.js'
 import type { PricingService } from '../pricing/service.js'
 import type { PriceLineInput, PricedLine } from '../pricing/types.js'
 import * as store from './store.js'
-import { COUNT_CAP, availableMilli, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
+import { COUNT_CAP, availableMilli, packagingRule, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
 import { createWarehousesAdmin } from './warehouses.js'
 import type {
   AttributeRow,
@@ -32,11 +32,6 @@ export interface Facet {
 /** "/3/17/" → [3, 17]. */
 function pathIds(path: string): number[] {
   return path.split('/').filter((s) => /^\d+$/.test(s)).map(Number)
-}
-
-/** A packaging's ordering rule, as `rowQuantity` and `correctQty` take it. */
-function ruleOf(p: PackagingView) {
-  return { factorMilli: p.factor_milli, minQtyMilli: p.min_qty_milli, stepMilli: p.step_milli }
 }
 
 /** 1900000 with «м» → «1 900 м». */
@@ -181,7 +176,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
       const own = packsOf.get(product.id) ?? []
       const t = typed.get(product.id)
       const packaging = (t?.packagingId ? own.find((p) => p.id === t.packagingId) : undefined) ?? own[0] ?? null
-      const qty = rowQuantity(t?.text ?? '', packaging && ruleOf(packaging), product.base_unit)
+      const qty = rowQuantity(t?.text ?? '', packaging && packagingRule(packaging), product.base_unit)
       return {
         product,
         packagings: own,
@@ -209,7 +204,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     const rows = await assembleRows(products, attributes, new Map())
     const lines = rows.flatMap((r) =>
       r.packagings.length
-        ? r.packagings.map((p) => ({ productId: r.product.id, qtyMilli: rowQuantity('', ruleOf(p), r.product.base_unit).qtyMilli }))
+        ? r.packagings.map((p) => ({ productId: r.product.id, qtyMilli: rowQuantity('', packagingRule(p), r.product.base_unit).qtyMilli }))
         : [{ productId: r.product.id, qtyMilli: r.qtyMilli }],
     )
     const priced = await priceRows(companyId, lines)

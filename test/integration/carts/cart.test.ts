@@ -48,7 +48,7 @@ describe('the company cart', () => {
     expect(Number(line.qty_milli)).to.equal(30_000)
     const bad = await b.browser.post(`/cart/lines/${line.id}`, { qty: 'три' })
     expect(bad.status).to.equal(303)
-    expect((await b.browser.get('/cart')).text).to.contain('количество — число')
+    expect((await b.browser.get('/cart')).text).to.contain('Количество — число')
     expect(Number((await linesOf(b.company.id))[0].qty_milli)).to.equal(30_000)
     await b.browser.post(`/cart/lines/${line.id}/remove`)
     expect(await linesOf(b.company.id)).to.have.length(0)
