@@ -1,4 +1,6 @@
 import type { Db } from '../db/knex.js'
+import { readVersions, type Versions } from '../db/versions.js'
+import { VersionedMap, VersionedValue } from '../shared/cache.js'
 import type { Clock } from '../shared/clock.js'
 import { NotFound } from '../shared/errors.js'
 import type { PricingService } from '../pricing/service.js'
@@ -34,6 +36,22 @@ function pathIds(path: string): number[] {
   return path.split('/').filter((s) => /^\d+$/.test(s)).map(Number)
 }
 
+/** The small tables every page needs, read whole: the category tree, warehouses, attributes and list options. */
+interface Reference {
+  categories: CategoryRow[]
+  warehouses: Awaited<ReturnType<typeof store.listWarehouses>>
+  attributes: AttributeRow[]
+  options: OptionRow[]
+}
+
+/** What a product shows on any page: its row, packagings, and attribute values as texts (key ones and all). */
+interface Card {
+  product: ProductRow
+  packagings: PackagingView[]
+  keyValues: string[]
+  properties: { name: string; text: string }[]
+}
+
 /** 1900000 with «м» → «1 900 м». */
 function numberText(milli: number, unit: string): string {
   return formatQty(milli, unit).trim()
@@ -42,16 +60,39 @@ function numberText(milli: number, unit: string): string {
 /**
  * The catalog as buyers see it: listings with search, filters and sorts, product cards, the price cells of one row, and the
  * rows of the personal price list. Every price comes from the pricing service for the buyer's company at read time, only
- * for the rows on screen; nothing is stored per company.
+ * for the rows on screen; nothing is stored per company. Reference data and product cards are cached in process under
+ * the catalog's data version (`db/versions.ts`): a listing reads the counters, the ids of its page, and the stock.
  */
 export function createCatalogService(deps: { db: Db; clock: Clock; pricing: PricingService }) {
   const { db, pricing } = deps
-  // Bounds of number attributes are only placeholders in the filter panel, so a few minutes' staleness is harmless.
-  const boundsCache = new Map<number, { at: number; value: { min: number | null; max: number | null } }>()
+  const referenceCache = new VersionedValue<Reference>()
+  const cardCache = new VersionedMap<number, Card>(30_000)
+  const boundsCache = new VersionedMap<number, { min: number | null; max: number | null }>(1_000)
 
-  async function reference() {
-    const [categories, warehouses, attributes] = await Promise.all([store.listCategories(db), store.listWarehouses(db), store.listAttributes(db)])
-    return { categories, warehouses, attributes }
+  function reference(v: Versions): Promise<Reference> {
+    return referenceCache.get(v.catalog, async () => {
+      const [categories, warehouses, attributes, options] = await Promise.all([store.listCategories(db), store.listWarehouses(db), store.listAttributes(db), store.listOptions(db)])
+      return { categories, warehouses, attributes, options }
+    })
+  }
+
+  /** The cards of these products (any state), in the order of `ids`; ids of products that do not exist are left out. */
+  async function cards(v: Versions, ref: Reference, ids: number[]): Promise<Card[]> {
+    const found = await cardCache.getMany(v.catalog, ids, async (missing) => {
+      const [products, packs, values] = await Promise.all([store.productRowsByIds(db, missing), store.packagingsOf(db, missing), store.attributeValuesOf(db, missing)])
+      const packsOf = new Map<number, PackagingView[]>()
+      for (const p of packs) packsOf.set(p.product_id, [...(packsOf.get(p.product_id) ?? []), p])
+      const texts = valuesByProduct(values, ref.attributes)
+      const keyIds = new Set(ref.attributes.filter((a) => a.key).map((a) => a.id))
+      const keyTexts = valuesByProduct(values.filter((x) => keyIds.has(x.attribute_id)), ref.attributes)
+      return new Map(
+        products.map((product) => {
+          const keyValues = (keyTexts.get(product.id) ?? []).slice(0, 4).map((t) => t.text)
+          return [product.id, { product, packagings: packsOf.get(product.id) ?? [], keyValues, properties: texts.get(product.id) ?? [] }]
+        }),
+      )
+    })
+    return ids.map((id) => found.get(id)).filter((c): c is Card => !!c)
   }
 
   /** The category with its whole subtree (ids), from the materialised paths. */
@@ -61,10 +102,11 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   /** Attribute codes of the URL turned into ids; unknown codes and options of other attributes are ignored. */
-  async function resolveFilter(q: CatalogQuery, categories: CategoryRow[], attributes: AttributeRow[]): Promise<ProductFilter> {
+  function resolveFilter(q: CatalogQuery, ref: Reference): ProductFilter {
+    const { categories, attributes } = ref
     const byCode = new Map(attributes.map((a) => [a.code, a]))
     const listAttrs = Object.keys(q.options).map((code) => byCode.get(code)).filter((a): a is AttributeRow => a?.type === 'list')
-    const known = new Set((await store.listOptions(db, listAttrs.map((a) => a.id))).map((o) => `${o.attribute_id}:${o.id}`))
+    const known = new Set(ref.options.map((o) => `${o.attribute_id}:${o.id}`))
     return {
       categoryIds: q.categoryId === null ? null : subtree(categories, q.categoryId),
       options: listAttrs
@@ -79,7 +121,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   /** The search tiers for the text (see `SearchTier`); without text, one tier of everything. */
-  async function tiersFor(text: string): Promise<SearchTier[]> {
+  function tiersFor(text: string, options: OptionRow[]): SearchTier[] {
     const terms = parseSearch(text)
     if (!terms.skuNorm && !terms.words.length) return [{ kind: 'all' }]
     const tiers: SearchTier[] = []
@@ -87,7 +129,6 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     if (terms.words.length) {
       tiers.push({ kind: 'name', skuNorm: terms.skuNorm, words: terms.words })
       // Option values are few (hundreds), so they are matched here with the same folding as names.
-      const options = await store.listOptions(db)
       const perWord = terms.words.map((w) => {
         const byAttr = new Map<number, number[]>()
         for (const o of options) if (foldText(o.value).includes(w)) byAttr.set(o.attribute_id, [...(byAttr.get(o.attribute_id) ?? []), o.id])
@@ -110,7 +151,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     let need = q.perPage + 1
     let total = 0
     let capped = false
-    const found: ProductRow[] = []
+    const found: number[] = []
     for (const tier of tiers) {
       // Once the page is full and the total is already «больше …», later tiers would change nothing on screen.
       if (need <= 0 && capped) break
@@ -137,8 +178,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
    * number-of-positions rules must not see the hundred rows on screen as one. The pricing service loads the company's
    * terms once for all of them.
    */
-  function priceRows(companyId: number, lines: PriceLineInput[]): Promise<PricedLine[]> {
-    return lines.length ? pricing.priceEach(companyId, lines) : Promise.resolve([])
+  function priceRows(v: Versions, companyId: number, lines: PriceLineInput[]): Promise<PricedLine[]> {
+    return lines.length ? pricing.priceEach(companyId, lines, v) : Promise.resolve([])
   }
 
   /** Attribute values of each product as short texts («Эфиопия», «мытая», «1 900 м») with the attribute's name, in attribute order. */
@@ -158,22 +199,16 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     return out
   }
 
-  /** Rows for products without prices: packagings, stock, key values and the typed quantity, grouped by product. */
-  async function assembleRows(products: ProductRow[], attributes: AttributeRow[], typed: Map<number, TypedRow>): Promise<Omit<CatalogRow, 'price'>[]> {
-    const ids = products.map((p) => p.id)
-    const keyIds = attributes.filter((a) => a.key).map((a) => a.id)
-    const [packs, stock, values] = await Promise.all([store.packagingsOf(db, ids), store.stockOf(db, ids), store.attributeValuesOf(db, ids, keyIds)])
-    const keyValues = valuesByProduct(values, attributes)
-    const packsOf = new Map<number, PackagingView[]>()
-    for (const p of packs) packsOf.set(p.product_id, [...(packsOf.get(p.product_id) ?? []), p])
+  /** Rows for products without prices: packagings, stock, key values and the typed quantity; only the stock is read. */
+  async function assembleRows(items: Card[], typed: Map<number, TypedRow>): Promise<Omit<CatalogRow, 'price'>[]> {
+    const stock = await store.stockOf(db, items.map((c) => c.product.id))
     const availableOf = new Map<number, Map<number, number>>()
     for (const s of stock) {
       const m = availableOf.get(s.product_id) ?? new Map<number, number>()
       m.set(s.warehouse_id, availableMilli(s.on_hand_milli, s.reserved_milli))
       availableOf.set(s.product_id, m)
     }
-    return products.map((product) => {
-      const own = packsOf.get(product.id) ?? []
+    return items.map(({ product, packagings: own, keyValues }) => {
       const t = typed.get(product.id)
       const packaging = (t?.packagingId ? own.find((p) => p.id === t.packagingId) : undefined) ?? own[0] ?? null
       const qty = rowQuantity(t?.text ?? '', packaging && packagingRule(packaging), product.base_unit)
@@ -181,7 +216,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
         product,
         packagings: own,
         packaging,
-        keyValues: (keyValues.get(product.id) ?? []).slice(0, 4).map((v) => v.text),
+        keyValues,
         available: availableOf.get(product.id) ?? new Map<number, number>(),
         typed: (t?.text ?? '').slice(0, 20),
         ...qty,
@@ -190,9 +225,9 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   /** Full rows for products: packagings, stock, key values, the typed quantity and the company's price. */
-  async function buildRows(companyId: number, products: ProductRow[], attributes: AttributeRow[], typed: Map<number, TypedRow>): Promise<CatalogRow[]> {
-    const rows = await assembleRows(products, attributes, typed)
-    const priced = await priceRows(companyId, rows.map((r) => ({ productId: r.product.id, qtyMilli: r.qtyMilli })))
+  async function buildRows(v: Versions, companyId: number, items: Card[], typed: Map<number, TypedRow>): Promise<CatalogRow[]> {
+    const rows = await assembleRows(items, typed)
+    const priced = await priceRows(v, companyId, rows.map((r) => ({ productId: r.product.id, qtyMilli: r.qtyMilli })))
     return rows.map((r, i) => ({ ...r, price: priced[i]! }))
   }
 
@@ -200,14 +235,14 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
    * Rows priced at the smallest order of every packaging (one line each, or one base unit for a product without
    * packagings), in one call: `price` is the first packaging's, `packPrices` one per packaging.
    */
-  async function rowsWithPackPrices(companyId: number, products: ProductRow[], attributes: AttributeRow[]) {
-    const rows = await assembleRows(products, attributes, new Map())
+  async function rowsWithPackPrices(v: Versions, companyId: number, items: Card[]) {
+    const rows = await assembleRows(items, new Map())
     const lines = rows.flatMap((r) =>
       r.packagings.length
         ? r.packagings.map((p) => ({ productId: r.product.id, qtyMilli: rowQuantity('', packagingRule(p), r.product.base_unit).qtyMilli }))
         : [{ productId: r.product.id, qtyMilli: r.qtyMilli }],
     )
-    const priced = await priceRows(companyId, lines)
+    const priced = await priceRows(v, companyId, lines)
     let k = 0
     return rows.map((r) => {
       const packPrices = priced.slice(k, k + Math.max(1, r.packagings.length))
@@ -217,7 +252,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   /** Facets for the filter panel: filterable attributes of the category chain (or of the rows' categories at the root). */
-  async function facetsFor(q: CatalogQuery, categories: CategoryRow[], attributes: AttributeRow[], products: ProductRow[]): Promise<Facet[]> {
+  async function facetsFor(v: Versions, q: CatalogQuery, ref: Reference, products: ProductRow[]): Promise<Facet[]> {
+    const { categories, attributes } = ref
     const byId = new Map(categories.map((c) => [c.id, c]))
     const scope = new Set<number>()
     const addChain = (id: number | null) => {
@@ -235,20 +271,10 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     const shown = attributes.filter(
       (a) => a.type !== 'text' && ((a.filterable && (a.category_id === null || scope.has(a.category_id))) || used.has(a.code)),
     )
-    const options = await store.listOptions(db, shown.filter((a) => a.type === 'list').map((a) => a.id))
-    const now = deps.clock.now().getTime()
     const facets: Facet[] = []
     for (const a of shown) {
-      let bounds = { min: null as number | null, max: null as number | null }
-      if (a.type === 'number') {
-        const cached = boundsCache.get(a.id)
-        if (cached && now - cached.at < 300_000) bounds = cached.value
-        else {
-          bounds = await store.numberBounds(db, a.id)
-          boundsCache.set(a.id, { at: now, value: bounds })
-        }
-      }
-      facets.push({ attribute: a, options: options.filter((o) => o.attribute_id === a.id), bounds })
+      const bounds = a.type === 'number' ? await boundsCache.get(v.catalog, a.id, () => store.numberBounds(db, a.id)) : { min: null, max: null }
+      facets.push({ attribute: a, options: a.type === 'list' ? ref.options.filter((o) => o.attribute_id === a.id) : [], bounds })
     }
     return facets
   }
@@ -263,49 +289,55 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
      * (skipped with `facets: false`, as the API does) and the category tree.
      */
     async list(companyId: number, q: CatalogQuery, typed: Map<number, TypedRow> = new Map(), o: { facets?: boolean } = {}) {
-      const { categories, warehouses, attributes } = await reference()
+      const v = await readVersions(db)
+      const ref = await reference(v)
+      const { categories, warehouses } = ref
       const category = q.categoryId === null ? null : categories.find((c) => c.id === q.categoryId) ?? null
       if (q.categoryId !== null && !category) throw new NotFound('Такого раздела нет в каталоге')
-      const [filter, tiers, priceTypeIds] = await Promise.all([
-        resolveFilter(q, categories, attributes),
-        tiersFor(q.q),
-        q.sort === 'price' || q.sort === 'price_desc' ? pricing.sortPriceTypeIds(companyId) : Promise.resolve([]),
-      ])
+      const filter = resolveFilter(q, ref)
+      const tiers = tiersFor(q.q, ref.options)
+      const priceTypeIds = q.sort === 'price' || q.sort === 'price_desc' ? await pricing.sortPriceTypeIds(companyId, v) : []
       const page = await pageAcross(filter, tiers, q, priceTypeIds)
+      const items = await cards(v, ref, page.rows)
       const [rows, facets] = await Promise.all([
-        buildRows(companyId, page.rows, attributes, typed),
-        o.facets === false ? Promise.resolve([]) : facetsFor(q, categories, attributes, page.rows),
+        buildRows(v, companyId, items, typed),
+        o.facets === false ? Promise.resolve([]) : facetsFor(v, q, ref, items.map((c) => c.product)),
       ])
       return { query: q, category, categories, warehouses, facets, rows, total: page.total, capped: page.capped, hasMore: page.hasMore }
     },
 
     /** The price cells of one row for a typed count of a packaging (the live update as the buyer types). */
     async row(companyId: number, productId: number, typed: TypedRow) {
-      const [product] = await store.productRowsByIds(db, [productId])
-      if (!product || !product.is_active) throw new NotFound('Товар не найден')
-      const attributes = await store.listAttributes(db)
-      const [row] = await buildRows(companyId, [product], attributes, new Map([[productId, typed]]))
+      const v = await readVersions(db)
+      const [card] = await cards(v, await reference(v), [productId])
+      if (!card || !card.product.is_active) throw new NotFound('Товар не найден')
+      const [row] = await buildRows(v, companyId, [card], new Map([[productId, typed]]))
       return row!
     },
 
     /** A product card by article (normalised, so /catalog/p/eco-cup-250 finds ECO-CUP-250); inactive products are 404. */
     async product(companyId: number, skuParam: string) {
       const skuNorm = normalizeSku(skuParam.slice(0, 100))
-      const product = skuNorm ? await store.productBySkuNorm(db, skuNorm) : undefined
-      if (!product || !product.is_active) throw new NotFound('Товар не найден или больше не продаётся')
-      const { categories, warehouses, attributes } = await reference()
-      const [[{ row, packPrices }], values] = await Promise.all([rowsWithPackPrices(companyId, [product], attributes), store.attributeValuesOf(db, [product.id])])
-      const properties = valuesByProduct(values, attributes).get(product.id) ?? []
+      const found = skuNorm ? await store.productBySkuNorm(db, skuNorm) : undefined
+      if (!found || !found.is_active) throw new NotFound('Товар не найден или больше не продаётся')
+      const v = await readVersions(db)
+      const ref = await reference(v)
+      const { categories, warehouses } = ref
+      const [card] = await cards(v, ref, [found.id])
+      if (!card) throw new NotFound('Товар не найден или больше не продаётся')
+      const product = card.product
+      const [{ row, packPrices }] = await rowsWithPackPrices(v, companyId, [card])
+      const properties = card.properties
       const category = product.category_id === null ? null : categories.find((c) => c.id === product.category_id) ?? null
       const trail = category ? pathIds(category.path).map((id) => categories.find((c) => c.id === id)).filter((c): c is CategoryRow => !!c) : []
       return { row, warehouses, properties, packPrices, trail }
     },
 
     /** The category tree, for the price list form and the API. */
-    categories: () => store.listCategories(db),
+    categories: async () => (await reference(await readVersions(db))).categories,
 
     /** Active warehouses, in display order. */
-    warehouses: () => store.listWarehouses(db),
+    warehouses: async () => (await reference(await readVersions(db))).warehouses,
 
     /**
      * The rows of the company's personal price list, category by category in tree order and by name inside, read in chunks
@@ -313,7 +345,9 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
      * packaging, and the stock per warehouse. `categoryId` limits it to one subtree (404 when there is no such category).
      */
     async *priceList(companyId: number, categoryId: number | null): AsyncGenerator<{ category: string; row: CatalogRow; packPrices: PricedLine[] }> {
-      const { categories, attributes } = await reference()
+      const v = await readVersions(db)
+      const ref = await reference(v)
+      const { categories } = ref
       if (categoryId !== null && !categories.some((c) => c.id === categoryId)) throw new NotFound('Такого раздела нет в каталоге')
       const titles = new Map(categories.map((c) => [c.id, c]))
       const ordered = treeOrder(categories).filter((c) => categoryId === null || pathIds(c.path).includes(categoryId))
@@ -328,7 +362,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
           const chunk = await store.productsByName(db, s.id, after, 200)
           if (!chunk.length) break
           after = { name: chunk[chunk.length - 1]!.name_search, id: chunk[chunk.length - 1]!.id }
-          for (const { row, packPrices } of await rowsWithPackPrices(companyId, chunk, attributes)) yield { category: s.title, row, packPrices }
+          const items = await cards(v, ref, chunk.map((p) => p.id))
+          for (const { row, packPrices } of await rowsWithPackPrices(v, companyId, items)) yield { category: s.title, row, packPrices }
           if (chunk.length < 200) break
         }
       }

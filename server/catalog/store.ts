@@ -197,8 +197,11 @@ function joinPrice(q: Knex.QueryBuilder, typeIds: number[]): string {
   return types.length === 1 ? 'sp0.kopecks' : `COALESCE(${types.map((_, i) => `sp${i}.kopecks`).join(', ')})`
 }
 
-/** One page of one tier: active products that pass the filter, ordered, `limit` from `offset`, reached by `plan`. */
-export async function listProducts(db: Db, f: ProductFilter, tier: SearchTier, sort: ProductSort, limit: number, offset: number, plan: Plan): Promise<ProductRow[]> {
+/**
+ * One page of one tier: the ids of active products that pass the filter, ordered, `limit` from `offset`, reached by
+ * `plan`. Only ids: the rows themselves come from the catalog's card cache.
+ */
+export async function listProducts(db: Db, f: ProductFilter, tier: SearchTier, sort: ProductSort, limit: number, offset: number, plan: Plan): Promise<number[]> {
   const byPrice = (sort.key === 'price' || sort.key === 'price_desc') && sort.priceTypeIds.length > 0
   if (byPrice && plan === 'walk') return listByPriceWalk(db, f, tier, sort, limit, offset)
   const q = base(db, f, tier, plan)
@@ -211,8 +214,8 @@ export async function listProducts(db: Db, f: ProductFilter, tier: SearchTier, s
   } else {
     q.orderBy([{ column: 'p.popularity', order: 'desc' }, { column: 'p.id', order: 'desc' }])
   }
-  const rows: ProductRow[] = await q.select(LIST_COLUMNS).limit(limit).offset(offset)
-  return rows.map(normalizeProduct)
+  const rows: { id: number }[] = await q.select('p.id').limit(limit).offset(offset)
+  return rows.map((r) => Number(r.id))
 }
 
 /**
@@ -221,7 +224,7 @@ export async function listProducts(db: Db, f: ProductFilter, tier: SearchTier, s
  * products an earlier type already prices; products with no price in any of the types follow, by id. Each walk reads at
  * most `offset + limit` rows, so page one costs a few hundred index entries whatever the catalog's size.
  */
-async function listByPriceWalk(db: Db, f: ProductFilter, tier: SearchTier, sort: ProductSort, limit: number, offset: number): Promise<ProductRow[]> {
+async function listByPriceWalk(db: Db, f: ProductFilter, tier: SearchTier, sort: ProductSort, limit: number, offset: number): Promise<number[]> {
   const types = sort.priceTypeIds.slice(0, 3)
   const dir = sort.key === 'price' ? 'asc' : 'desc'
   const want = offset + limit
@@ -233,21 +236,21 @@ async function listByPriceWalk(db: Db, f: ProductFilter, tier: SearchTier, sort:
         q.leftJoin(`prices as e${k}`, (j) => j.on(`e${k}.product_id`, 'p.id').andOnVal(`e${k}.price_type_id`, '=', earlier)).whereNull(`e${k}.product_id`)
       })
       applyTier(db, applyFilter(db, q, f, 'pick'), tier)
-      const rows: (ProductRow & { kopecks: number })[] = await q.orderBy([{ column: 'sp.kopecks', order: dir }, { column: 'p.id', order: dir }]).limit(want).select([...LIST_COLUMNS, 'sp.kopecks'])
-      return rows.map((r) => ({ ...normalizeProduct(r), kopecks: Number(r.kopecks) }))
+      const rows: { id: number; kopecks: number }[] = await q.orderBy([{ column: 'sp.kopecks', order: dir }, { column: 'p.id', order: dir }]).limit(want).select(['p.id', 'sp.kopecks'])
+      return rows.map((r) => ({ id: Number(r.id), kopecks: Number(r.kopecks) }))
     }),
   )
   const sign = dir === 'asc' ? 1 : -1
   const merged = walks.flat().sort((a, b) => sign * (a.kopecks - b.kopecks) || sign * (a.id - b.id))
-  let rows: ProductRow[] = merged.slice(0, want).map(({ kopecks: _k, ...p }) => p)
+  let rows = merged.slice(0, want).map((p) => p.id)
   if (rows.length < want && walks.every((w) => w.length < want)) {
     // Every priced product is in `merged`; the unpriced ones come after them.
-    const unpriced: ProductRow[] = await base(db, f, tier, 'walk')
+    const unpriced: { id: number }[] = await base(db, f, tier, 'walk')
       .whereNotExists(db('prices as e').whereRaw('e.product_id = p.id').whereIn('e.price_type_id', types).select(db.raw('1')))
       .orderBy('p.id', dir)
       .limit(want - merged.length)
-      .select(LIST_COLUMNS)
-    rows = [...rows, ...unpriced.map(normalizeProduct)]
+      .select('p.id')
+    rows = [...rows, ...unpriced.map((r) => Number(r.id))]
   }
   return rows.slice(offset, want)
 }

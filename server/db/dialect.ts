@@ -145,3 +145,27 @@ export function whereStartsWith(qb: Knex.QueryBuilder, db: Knex, column: string,
   if (engineOf(db) === 'sqlite') return qb.where(column, '>=', prefix).where(column, '<', `${prefix}\u{10FFFF}`)
   return qb.whereRaw('?? LIKE ? ESCAPE ?', [column, `${likeEscape(prefix)}%`, '\\'])
 }
+
+/*
+ * Data version triggers (see `versions.ts`): after every inserted, updated or deleted row of a versioned table, its
+ * channel's counter goes up by one. Triggers rather than application code, so that the 1C import, the benchmark generator,
+ * staff pages and tests that write the tables directly all invalidate the caches. On MySQL/MariaDB the database user needs
+ * the TRIGGER privilege (and, with binary logging on, `log_bin_trust_function_creators = 1`).
+ */
+const VERSION_EVENTS = [['ai', 'INSERT'], ['au', 'UPDATE'], ['ad', 'DELETE']] as const
+
+/** Creates the three triggers that bump `channel` on writes to `table`. */
+export async function createVersionTriggers(knex: Knex, table: string, channel: string): Promise<void> {
+  if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(channel)) throw new Error(`bad table or channel: ${table}, ${channel}`)
+  const bump = `UPDATE data_versions SET version = version + 1 WHERE name = '${channel}'`
+  for (const [suffix, event] of VERSION_EVENTS) {
+    const name = `dv_${table}_${suffix}`
+    if (engineOf(knex) === 'sqlite') await knex.raw(`CREATE TRIGGER ${name} AFTER ${event} ON ${table} BEGIN ${bump}; END`)
+    else await knex.raw(`CREATE TRIGGER ${name} AFTER ${event} ON ${table} FOR EACH ROW ${bump}`)
+  }
+}
+
+/** Drops what `createVersionTriggers` made. */
+export async function dropVersionTriggers(knex: Knex, table: string): Promise<void> {
+  for (const [suffix] of VERSION_EVENTS) await knex.raw(`DROP TRIGGER IF EXISTS dv_${table}_${suffix}`)
+}

@@ -4,7 +4,8 @@
  * broken by the lower id.
  *
  * How a line is priced (CONTEXT.md says the same in Russian):
- * 1. The base price. The company's pinned price type when it has a price for the product; otherwise the cheapest default
+ * 1. The base price. The cart's own price type (`priceTypeOverride`, a cart type's) when it has a price for the product;
+ *    then the company's pinned price type when it has one; otherwise the cheapest default
  *    type of the company's client groups that has one; otherwise the supplier's default type. A pinned type replaces the
  *    group and supplier defaults even where they are cheaper: that is the «unless a pinned type says otherwise» of the
  *    issue, a contract price the supplier fixed. It holds at any quantity, so a pinned tier type keeps its price below
@@ -119,22 +120,6 @@ function createEngine(input: PricingInput) {
     else wholeCart.push(r)
   }
 
-  /** The rules whose scope can hold the line, in id order (a superset of those `inScope` accepts). */
-  function candidatesFor(l: EngineLine): PricingRule[] {
-    const own = byProduct.get(l.productId)
-    let out: PricingRule[] | null = null
-    const seen = new Set<number>()
-    for (const c of l.categoryIds) {
-      const rs = byCategory.get(c)
-      if (!rs || seen.has(c)) continue
-      seen.add(c)
-      out ??= [...wholeCart, ...(own ?? [])]
-      out.push(...rs)
-    }
-    if (!out) return own ? [...wholeCart, ...own].sort((a, b) => a.id - b.id) : wholeCart
-    return out.sort((a, b) => a.id - b.id)
-  }
-
   const labels = new Map<string, RuleRef>()
   /** A ref written once per engine: the labels repeat across the lines of a page. */
   function cachedRef(key: string, make: () => RuleRef): RuleRef {
@@ -145,6 +130,13 @@ function createEngine(input: PricingInput) {
 
   /** The base offer of a line (step 1), or null when none of the base types has a price for the product. */
   function baseOf(l: EngineLine): Offer | null {
+    const override = input.priceTypeOverride ?? null
+    const overridePrice = override ? priceOf(l.productId, override.priceTypeId) : undefined
+    if (override && overridePrice !== undefined) {
+      const id = override.priceTypeId
+      const ref = cachedRef(`o${id}`, () => ({ kind: 'cart_type', id, label: `${typeName(id)} (${override.label})` }))
+      return { unitKopecks: overridePrice, priceTypeId: id, rank: 0, id, ref, rule: null }
+    }
     const pinned = company.pinnedPriceTypeId
     const pinnedPrice = priceOf(l.productId, pinned)
     if (pinned !== null && pinnedPrice !== undefined) {
@@ -295,9 +287,114 @@ function createEngine(input: PricingInput) {
     return { lines: priced, totalKopecks: priced.reduce((s, l) => s + (l.lineKopecks ?? 0), 0) }
   }
 
+  /**
+   * A line priced as a cart of that line alone: what `price([l], rules)` gives, computed without building a cart. Alone,
+   * every rule's measure is known from the line itself (its quantity, its sum at the base price, the company's turnover,
+   * one position), so the rules in scope are walked in place (whole-cart ones, the product's, each category's once) with
+   * no per-line arrays, sorts or offers: a catalog page of a hundred rows against hundreds of rules stays cheap.
+   */
+  function priceAlone(l: EngineLine): PricedLine {
+    const base = baseOf(l)
+    const lineSum = base ? lineKopecks(base.unitKopecks, l.qtyMilli) : 0
+    const own = byProduct.get(l.productId)
+    const lists: PricingRule[][] = own ? [wholeCart, own] : [wholeCart]
+    const cats = l.categoryIds
+    for (let i = 0; i < cats.length; i++) {
+      const rs = byCategory.get(cats[i]!)
+      if (rs && cats.indexOf(cats[i]!) === i) lists.push(rs)
+    }
+    const measureAlone = (r: PricingRule): number =>
+      r.kind === 'qty_tier' ? l.qtyMilli : r.kind === 'sum_tier' ? lineSum : r.kind === 'turnover' ? company.turnoverKopecks : r.kind === 'positions' ? (l.qtyMilli > 0 ? 1 : 0) : 0
+    // Offer price of a rule (its type's price or the base's, less its own discount); undefined when it offers nothing.
+    const offerUnit = (r: PricingRule): number | undefined => {
+      const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
+      return raw === undefined || (r.priceTypeId === null && !base) ? undefined : discounted(raw, r.discountBp)
+    }
+    let win: Offer | null = base
+    let winRule: PricingRule | null = null
+    let winUnit = base ? base.unitKopecks : 0
+    let cat: PricingRule | null = null
+    let hasTiers = false
+    for (const rs of lists) {
+      for (const r of rs) {
+        // Category lists hold only rules of the line's chain; the unit is the one scope test left (a product's own tier
+        // counts in its unit whatever the rule says, as `inScope` has it).
+        if (r.kind === 'qty_tier' && r.unit && r.unit !== l.unit && r.productId === null) continue
+        if (r.kind === 'category_discount') {
+          if (r.discountBp > 0 && (!cat || r.discountBp > cat.discountBp || (r.discountBp === cat.discountBp && r.id < cat.id))) cat = r
+          continue
+        }
+        if (r.kind === 'qty_tier') hasTiers = true
+        if (measureAlone(r) < r.threshold) continue
+        const u = offerUnit(r)
+        if (u === undefined) continue
+        if (!win || u < winUnit || (u === winUnit && (win.rank > 1 || (win.rank === 1 && r.id < win.id)))) {
+          winRule = r
+          winUnit = u
+          win = { unitKopecks: u, priceTypeId: r.priceTypeId ?? base!.priceTypeId, rank: 1, id: r.id, ref: null, rule: r }
+        }
+      }
+    }
+    const listUnitKopecks = priceOf(l.productId, input.defaultPriceTypeId) ?? null
+    if (!win) {
+      return { productId: l.productId, qtyMilli: l.qtyMilli, priceTypeId: null, unitKopecks: null, listUnitKopecks, lineKopecks: null, rule: null, discounts: [], nextTier: null }
+    }
+    let onTop = personal
+    if (cat) {
+      const c = cat
+      const ref = cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
+      onTop = [{ bp: c.discountBp, ref }, ...personal]
+    }
+    const unitKopecks = applyOnTop(win.unitKopecks, onTop)
+    return {
+      productId: l.productId,
+      qtyMilli: l.qtyMilli,
+      priceTypeId: win.priceTypeId,
+      unitKopecks,
+      listUnitKopecks,
+      lineKopecks: lineKopecks(unitKopecks, l.qtyMilli),
+      rule: winRule ? ruleRef(winRule, l.unit) : win.ref!,
+      discounts: onTop.map((d) => d.ref),
+      nextTier: hasTiers ? nextTierAlone(l, lists, win.unitKopecks, offerUnit, unitKopecks, onTop) : null,
+    }
+  }
+
+  /** `nextTierOf` for a line alone, where every tier in scope measures the line's own quantity. */
+  function nextTierAlone(
+    l: EngineLine,
+    lists: PricingRule[][],
+    winnerUnit: number,
+    offerUnit: (r: PricingRule) => number | undefined,
+    finalUnit: number,
+    onTop: OnTop[],
+  ): NextTier | null {
+    const tiers: PricingRule[] = []
+    for (const rs of lists) for (const r of rs) if (r.kind === 'qty_tier' && (!r.unit || r.unit === l.unit || r.productId !== null)) tiers.push(r)
+    const adds = [...new Set(tiers.filter((r) => l.qtyMilli < r.threshold).map((r) => r.threshold - l.qtyMilli))].sort((a, b) => a - b)
+    for (const add of adds) {
+      let pre = winnerUnit
+      for (const r of tiers) {
+        if (l.qtyMilli + add < r.threshold) continue
+        const u = offerUnit(r)
+        if (u !== undefined && u < pre) pre = u
+      }
+      const unit = applyOnTop(pre, onTop)
+      if (unit >= finalUnit) continue
+      const qty = l.qtyMilli + add
+      const saving = lineKopecks(finalUnit, qty) - lineKopecks(unit, qty)
+      const price = `${formatRub(unit)}/${l.unit}`
+      const text =
+        l.qtyMilli === 0
+          ? `от ${formatQty(add, l.unit)} — цена ${price}, экономия ${formatRub(saving)}`
+          : `ещё ${formatQty(add, l.unit)} — и цена ${price}, экономия ${formatRub(saving)}`
+      return { addQtyMilli: add, unitKopecks: unit, savingKopecks: saving, text }
+    }
+    return null
+  }
+
   return {
     price: (lines: EngineLine[]) => price(lines, allRules),
-    priceAlone: (l: EngineLine) => price([l], candidatesFor(l)).lines[0]!,
+    priceAlone,
   }
 }
 
@@ -317,4 +414,40 @@ export function priceCart(input: PricingInput): PricedCart {
 export function priceEachLine(input: PricingInput): PricedLine[] {
   const engine = createEngine(input)
   return input.lines.map((l) => engine.priceAlone(l))
+}
+
+/** Active rules indexed by scope: built once per version of the terms, then read for every cart and page. */
+export interface RuleIndex {
+  /** Rules without a product or category: in scope of every line. */
+  wholeCart: PricingRule[]
+  byProduct: ReadonlyMap<number, PricingRule[]>
+  byCategory: ReadonlyMap<number, PricingRule[]>
+}
+
+export function indexRules(rules: PricingRule[]): RuleIndex {
+  const wholeCart: PricingRule[] = []
+  const byProduct = new Map<number, PricingRule[]>()
+  const byCategory = new Map<number, PricingRule[]>()
+  for (const r of rules) {
+    if (r.productId !== null) byProduct.set(r.productId, [...(byProduct.get(r.productId) ?? []), r])
+    else if (r.categoryId !== null) byCategory.set(r.categoryId, [...(byCategory.get(r.categoryId) ?? []), r])
+    else wholeCart.push(r)
+  }
+  return { wholeCart, byProduct, byCategory }
+}
+
+/**
+ * The rules that can touch a cart, in id order: for every company or one of `groupIds`, and scoped to the whole cart, one
+ * of `productIds` or one of `categoryIds` (the lines' categories with their ancestors).
+ */
+export function rulesInScope(index: RuleIndex, o: { groupIds: number[]; productIds: number[]; categoryIds: number[] }): PricingRule[] {
+  const groups = new Set(o.groupIds)
+  const out: PricingRule[] = []
+  const add = (rs: PricingRule[] | undefined) => {
+    if (rs) for (const r of rs) if (r.groupId === null || groups.has(r.groupId)) out.push(r)
+  }
+  add(index.wholeCart)
+  for (const id of new Set(o.productIds)) add(index.byProduct.get(id))
+  for (const id of new Set(o.categoryIds)) add(index.byCategory.get(id))
+  return out.sort((a, b) => a.id - b.id)
 }

@@ -1,9 +1,11 @@
 import type { Db } from '../db/knex.js'
 import type { Clock } from '../shared/clock.js'
-import { priceCart, priceEachLine } from './rules.js'
+import { readVersions, type Versions } from '../db/versions.js'
+import { VersionedMap, VersionedValue } from '../shared/cache.js'
+import { indexRules, priceCart, priceEachLine, rulesInScope } from './rules.js'
 import * as store from './store.js'
 import { createPricingAdmin } from './admin.js'
-import type { EngineLine, PriceLineInput, PricedCart, PricedLine, PricingInput } from './types.js'
+import type { CompanyPricing, EngineLine, PriceLineInput, PricedCart, PricedLine, PriceTypeOverride, PricingInput } from './types.js'
 
 export type PricingService = ReturnType<typeof createPricingService>
 
@@ -17,17 +19,29 @@ function categoryChain(categoryId: number | null, path: string | null): number[]
 
 /**
  * Prices for a company, computed at read time from its groups, rules and price types by the pure engine (`rules.ts`);
- * nothing is ever materialised per company and product. `admin` holds the staff use cases of /admin/pricing.
+ * nothing is ever materialised per company and product. What the engine reads is cached in process under the data
+ * versions (`db/versions.ts`): price types, the rules, each company's terms, each product's unit and category chain and
+ * each product's prices, so a priced page costs one read of the counters once the products on it have been seen.
+ * `admin` holds the staff use cases of /admin/pricing.
  */
 export function createPricingService(deps: { db: Db; clock: Clock }) {
   const { db } = deps
+  const priceTypes = new VersionedValue<store.PriceTypeRow[]>()
+  const rules = new VersionedValue<ReturnType<typeof indexRules>>()
+  const terms = new VersionedMap<number, CompanyPricing>(20_000)
+  const products = new VersionedMap<number, { unit: string; categoryIds: number[] }>(200_000)
+  const prices = new VersionedMap<number, Map<number, number>>(50_000)
+
+  const typesAt = (v: Versions) => priceTypes.get(v.catalog, () => store.listPriceTypes(db))
+  const termsAt = (v: Versions, companyId: number) => terms.get(v.terms, companyId, () => store.companyPricing(db, companyId))
 
   /**
    * The price types that stand for the company's base price, most specific first: the pinned type, the default types of
    * its groups (in the supplier's order of types), then the supplier default.
    */
-  async function sortPriceTypeIds(companyId: number): Promise<number[]> {
-    const [company, types] = await Promise.all([store.companyPricing(db, companyId), store.listPriceTypes(db)])
+  async function sortPriceTypeIds(companyId: number, versions?: Versions): Promise<number[]> {
+    const v = versions ?? (await readVersions(db))
+    const [company, types] = await Promise.all([termsAt(v, companyId), typesAt(v)])
     const order = new Map(types.map((t, i) => [t.id, i]))
     const groupTypes = company.groups
       .map((g) => g.defaultPriceTypeId)
@@ -38,43 +52,50 @@ export function createPricingService(deps: { db: Db; clock: Clock }) {
   }
 
   /**
-   * Everything the engine needs for these lines, in six small queries whatever their number: price types, the company's
-   * terms and groups, the products with their category paths, the rules in scope, and the prices of these products in the
-   * types that can apply.
+   * Everything the engine needs for these lines, from the caches (see above) and, for what they miss, in a few small
+   * queries whatever the number of lines: price types, the company's terms and groups, the products' units and category
+   * chains, the rules in scope, and the products' prices.
    */
-  async function inputFor(companyId: number, lines: PriceLineInput[]): Promise<PricingInput> {
+  async function inputFor(companyId: number, lines: PriceLineInput[], versions?: Versions): Promise<PricingInput> {
+    const v = versions ?? (await readVersions(db))
     const productIds = [...new Set(lines.map((l) => l.productId))]
-    const [types, company, products] = await Promise.all([store.listPriceTypes(db), store.companyPricing(db, companyId), store.productsForPricing(db, productIds)])
-    const byId = new Map(products.map((p) => [p.id, p]))
+    const [types, company, info, index, table] = await Promise.all([
+      typesAt(v),
+      termsAt(v, companyId),
+      products.getMany(v.catalog, productIds, async (ids) => {
+        const rows = await store.productsForPricing(db, ids)
+        return new Map(rows.map((p) => [p.id, { unit: p.base_unit, categoryIds: categoryChain(p.category_id, p.path) }]))
+      }),
+      rules.get(v.terms, async () => indexRules(await store.activeRules(db))),
+      prices.getMany(v.prices, productIds, (ids) => store.pricesOf(db, ids)),
+    ])
     const engineLines: EngineLine[] = lines.map((l) => {
-      const p = byId.get(l.productId)
-      return { productId: l.productId, qtyMilli: l.qtyMilli, unit: p?.base_unit ?? '', categoryIds: p ? categoryChain(p.category_id, p.path) : [] }
+      const p = info.get(l.productId)
+      return { productId: l.productId, qtyMilli: l.qtyMilli, unit: p?.unit ?? '', categoryIds: p?.categoryIds ?? [] }
     })
     const categoryIds = [...new Set(engineLines.flatMap((l) => l.categoryIds))]
-    const rules = await store.rulesFor(db, { groupIds: company.groups.map((g) => g.id), productIds, categoryIds })
+    const inScope = rulesInScope(index, { groupIds: company.groups.map((g) => g.id), productIds, categoryIds })
     const defaultPriceTypeId = types.find((t) => t.is_default)?.id ?? null
-    const typeIds = new Set<number>()
-    for (const id of [defaultPriceTypeId, company.pinnedPriceTypeId, ...company.groups.map((g) => g.defaultPriceTypeId), ...rules.map((r) => r.priceTypeId)]) {
-      if (id !== null) typeIds.add(id)
-    }
-    const prices = await store.pricesFor(db, productIds, [...typeIds])
-    return { company, defaultPriceTypeId, priceTypeNames: new Map(types.map((t) => [t.id, t.name])), rules, lines: engineLines, prices }
+    return { company, defaultPriceTypeId, priceTypeNames: new Map(types.map((t) => [t.id, t.name])), rules: inScope, lines: engineLines, prices: table }
   }
 
   return {
-    /** Prices the lines together (tiers and sums depend on the whole cart); same input, same output. */
-    async priceLines(companyId: number, lines: PriceLineInput[]): Promise<PricedCart> {
+    /**
+     * Prices the lines together (tiers and sums depend on the whole cart); same input, same output. `o.priceTypeOverride`
+     * is a cart's own base price type (its cart type's), see `PricingInput.priceTypeOverride`.
+     */
+    async priceLines(companyId: number, lines: PriceLineInput[], versions?: Versions, o: { priceTypeOverride?: PriceTypeOverride | null } = {}): Promise<PricedCart> {
       if (!lines.length) return { lines: [], totalKopecks: 0 }
-      return priceCart(await inputFor(companyId, lines))
+      return priceCart({ ...(await inputFor(companyId, lines, versions)), priceTypeOverride: o.priceTypeOverride ?? null })
     },
 
     /**
      * Prices every line as if it were alone in a cart (a catalog row with the quantity typed into it), loading the
      * company's terms, rules and prices once for all of them. Order-sum and positions rules see that one line only.
      */
-    async priceEach(companyId: number, lines: PriceLineInput[]): Promise<PricedLine[]> {
+    async priceEach(companyId: number, lines: PriceLineInput[], versions?: Versions): Promise<PricedLine[]> {
       if (!lines.length) return []
-      return priceEachLine(await inputFor(companyId, lines))
+      return priceEachLine(await inputFor(companyId, lines, versions))
     },
 
     sortPriceTypeIds,

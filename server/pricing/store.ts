@@ -1,11 +1,11 @@
 import type { Db } from '../db/knex.js'
 import { insertId } from '../db/dialect.js'
-import type { CompanyPricing, PriceTable, PricingRule, PricingRuleKind } from './types.js'
+import type { CompanyPricing, PricingRule, PricingRuleKind } from './types.js'
 
 /*
- * SQL of pricing. The read path of the engine (`companyPricing`, `productsForPricing`, `rulesFor`, `pricesFor`) loads only
- * what one cart needs: the prices of its products in the types that can apply, and the rules in scope of its products and
- * categories. Nothing here ever lists every product for a company.
+ * SQL of pricing. The read path of the engine (`companyPricing`, `productsForPricing`, `activeRules`, `pricesOf`) loads what
+ * the pricing service's caches miss: the terms of one company, the units, categories and prices of the given products only,
+ * and the active rules (a few hundred). Nothing here ever lists every product for a company.
  */
 
 /** Engines return booleans as 0/1 and big integers as numbers or strings; rows leave the store as plain JS values. */
@@ -252,45 +252,25 @@ function toRule(r: RuleDbRow): PricingRule {
 const RULE_COLUMNS = ['id', 'name', 'kind', 'product_id', 'category_id', 'group_id', 'threshold', 'unit', 'price_type_id', 'discount_bp']
 
 /**
- * The active rules that can touch a cart: for every company or one of its groups, and scoped to one of the cart's products,
- * one of their categories (ancestors included) or the whole cart. Each branch of the OR is an indexed lookup.
+ * Every active rule, in id order: a few hundred at most, read whole and cached under the terms version (the pricing
+ * service picks the ones in scope of a cart with `rulesInScope`).
  */
-export async function rulesFor(db: Db, o: { groupIds: number[]; productIds: number[]; categoryIds: number[] }): Promise<PricingRule[]> {
-  const rows: RuleDbRow[] = await db('pricing_rules')
-    .where('is_active', true)
-    .where((q) => {
-      q.whereNull('group_id')
-      if (o.groupIds.length) q.orWhereIn('group_id', o.groupIds)
-    })
-    .where((q) => {
-      q.where((w) => w.whereNull('product_id').whereNull('category_id'))
-      if (o.productIds.length) q.orWhereIn('product_id', o.productIds)
-      if (o.categoryIds.length) q.orWhereIn('category_id', o.categoryIds)
-    })
-    .orderBy('id')
-    .select(RULE_COLUMNS)
+export async function activeRules(db: Db): Promise<PricingRule[]> {
+  const rows: RuleDbRow[] = await db('pricing_rules').where('is_active', true).orderBy('id').select(RULE_COLUMNS)
   return rows.map(toRule)
 }
 
 /**
- * The prices of the given products in the given types only, as a table for the engine. The products are read along the
- * primary key's leading column and the types tested on the rows found: a product has a handful of prices, while probing
- * every product × type pair of the key (both lists as index keys, which both engines otherwise choose) costs a hundred
- * products × ninety types of lookups. `+ 0` keeps the type test off the index (2.6 → 1.3 ms on SQLite, 8.0 → 1.6 ms on
- * MariaDB for a catalog page at 92 types).
+ * Every price of the given products, in all types, one primary-key range read per product. A product with no price at
+ * all gets an empty map, so that the cache remembers it has none.
  */
-export async function pricesFor(db: Db, productIds: number[], typeIds: number[]): Promise<PriceTable> {
-  const table = new Map<number, Map<number, number>>()
-  if (!productIds.length || !typeIds.length) return table
+export async function pricesOf(db: Db, productIds: number[]): Promise<Map<number, Map<number, number>>> {
+  const table = new Map<number, Map<number, number>>(productIds.map((id) => [id, new Map()]))
+  if (!productIds.length) return table
   const rows: { product_id: number; price_type_id: number; kopecks: number | string }[] = await db('prices')
     .whereIn('product_id', productIds)
-    .whereRaw(`(price_type_id + 0) in (${typeIds.map(() => '?').join(', ')})`, typeIds)
     .select('product_id', 'price_type_id', 'kopecks')
-  for (const r of rows) {
-    const p = Number(r.product_id)
-    if (!table.has(p)) table.set(p, new Map())
-    table.get(p)!.set(Number(r.price_type_id), Number(r.kopecks))
-  }
+  for (const r of rows) table.get(Number(r.product_id))?.set(Number(r.price_type_id), Number(r.kopecks))
   return table
 }
 

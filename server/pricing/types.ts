@@ -11,6 +11,7 @@ export type RuleKind =
   | 'turnover' // trailing 12-month turnover segment
   | 'positions' // number-of-positions rule
   | 'pinned' // the company's pinned price type
+  | 'cart_type' // the price type of the cart's type, standing in for the company's base price in that cart
   | 'category_discount'
   | 'personal_discount'
 
@@ -117,4 +118,16 @@ export interface PricingInput {
   rules: PricingRule[]
   lines: EngineLine[]
   prices: PriceTable
+  /**
+   * A base price type for this pricing only: a cart type's own price type. It acts like a pinned type that outranks the
+   * company's pin: where it has a price for the product that price is the base (rules still compete with it), elsewhere
+   * the company's own base applies. `label` says where it comes from («корзина «Транзит»»). Absent or null: none.
+   */
+  priceTypeOverride?: PriceTypeOverride | null
+}
+
+/** A price type that stands in for the company's base price in one cart (see `PricingInput.priceTypeOverride`). */
+export interface PriceTypeOverride {
+  priceTypeId: number
+  label: string
 }

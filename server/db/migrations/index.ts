@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import * as m001 from './001-foundation.js'
 import * as m002 from './002-catalog-pricing.js'
+import * as m003 from './003-data-versions.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '002-catalog-pricing': m002,
+  '003-data-versions': m003,
 }
 
 /** A knex migration source over the explicit list above. */

@@ -97,30 +97,58 @@ describe('pricing: priceLines with rules from the database', () => {
     expect(await app.c.pricing.priceLines(c, [])).to.deep.equal({ lines: [], totalKopecks: 0 })
   })
 
-  it('loads a 100-line cart in six queries, prices only for its products in the types that can apply', async () => {
+  it('loads a 100-line cart in a few queries, then serves it from the caches with one read of the data versions', async () => {
     const types = [await priceType(app), await priceType(app), await priceType(app)]
-    const unused = await priceType(app, 'Лишний')
     const cat = await category(app, 'Много')
     const products = []
-    for (let i = 0; i < 100; i++) products.push(await product(app, { price: 1_000 + i, categoryId: cat, prices: { [types[0]!]: 900, [types[1]!]: 800, [unused]: 1 } }))
+    for (let i = 0; i < 100; i++) products.push(await product(app, { price: 1_000 + i, categoryId: cat, prices: { [types[0]!]: 900, [types[1]!]: 800 } }))
     const g = await group(app, types[0]!)
     await rule(app, { kind: 'qty_tier', category_id: cat, threshold: 50_000, unit: 'шт', price_type_id: types[1]! })
     const c = await company()
     await join(app, c, g.id)
-    const queries: { sql: string; bindings: unknown[] }[] = []
-    const listener = (q: { sql: string; bindings: unknown[] }) => queries.push(q)
+    const queries: string[] = []
+    const listener = (q: { sql: string }) => queries.push(q.sql)
     app.c.db.on('query', listener)
-    const cart = await price(c, products.map((p) => [p.id, 1] as [number, number]))
+    const lines = products.map((p) => [p.id, 1] as [number, number])
+    const cold = await price(c, lines)
+    const coldQueries = queries.splice(0)
+    const warm = await price(c, lines)
     app.c.db.off('query', listener)
-    expect(cart.lines.every((l) => l.unitKopecks === 800)).to.equal(true)
-    expect(queries.length).to.be.at.most(6)
-    const pricesQuery = queries.filter((q) => /from [`"]prices[`"]/i.test(q.sql))
-    expect(pricesQuery).to.have.length(1)
-    // Bindings: the 100 product ids, then the price types (the default, the group's, the tier's; never the unused one).
-    const typeIds = pricesQuery[0]!.bindings.slice(100)
-    expect(typeIds).not.to.include(unused)
-    expect(typeIds).to.include.members([types[0]!, types[1]!])
-    expect(typeIds.length).to.be.at.most(3)
+    expect(cold.lines.every((l) => l.unitKopecks === 800)).to.equal(true)
+    expect(warm).to.deep.equal(cold)
+    // Cold: the versions, price types, terms and groups, units and categories, rules, prices; never one query per line.
+    expect(coldQueries.length).to.be.at.most(7)
+    expect(coldQueries.filter((q) => /from [`"]prices[`"]/i.test(q))).to.have.length(1)
+    expect(queries).to.have.length(1)
+    expect(queries[0]).to.match(/from [`"]data_versions[`"]/i)
+  })
+
+  it('sees every change written to the tables, by whoever writes them, at the next call', async () => {
+    const [t1, t2] = [await priceType(app), await priceType(app)]
+    const cat = await category(app, 'Кэш')
+    const other = await category(app, 'Кэш, другой')
+    const p = await product(app, { price: 10_000, categoryId: cat, prices: { [t1]: 9_000, [t2]: 8_000 } })
+    const c = await company()
+    const unit = async () => (await price(c, [[p.id, 10]])).lines[0]!.unitKopecks
+    expect(await unit()).to.equal(10_000)
+    // A price (the prices channel).
+    await app.c.db('prices').where({ product_id: p.id, price_type_id: (await app.c.db('price_types').where({ is_default: true }).first('id')).id }).update({ kopecks: 9_900 })
+    expect(await unit()).to.equal(9_900)
+    // A group with a default type, and the company joining it (the terms channel).
+    const g = await group(app, t1)
+    expect(await unit()).to.equal(9_900)
+    await join(app, c, g.id)
+    expect(await unit()).to.equal(9_000)
+    // The company's own terms.
+    await terms(app, c, { pinned: t2 })
+    expect(await unit()).to.equal(8_000)
+    await app.c.db('company_pricing').where({ company_id: c }).update({ pinned_price_type_id: null, discount_bp: 1_000 })
+    expect(await unit()).to.equal(8_100)
+    // A rule of the product's category, then the product moved to another category (the catalog channel).
+    await rule(app, { kind: 'category_discount', category_id: cat, discount_bp: 5_000, group_id: g.id })
+    expect(await unit()).to.equal(4_050)
+    await app.c.db('products').where({ id: p.id }).update({ category_id: other })
+    expect(await unit()).to.equal(8_100)
   })
 
   it('priceEach prices every line alone with one load of the terms', async () => {
