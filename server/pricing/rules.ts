@@ -4,8 +4,10 @@
  * broken by the lower id.
  *
  * How a line is priced (CONTEXT.md says the same in Russian):
- * 1. The base price. The cart's own price type (`priceTypeOverride`, a cart type's) when it has a price for the product;
- *    then the company's pinned price type when it has one; otherwise the cheapest default
+ * 1. The base price. The cart's own price type (`priceTypeOverride`, a cart type's) when it has a price for the product:
+ *    the cart is priced from the type's price list, so rules that switch to another price type (tiers, segments) do not
+ *    compete on such a line, while discounts (rules without a type, category and personal discounts) still apply.
+ *    Otherwise the company's pinned price type when it has a price for the product; otherwise the cheapest default
  *    type of the company's client groups that has one; otherwise the supplier's default type. A pinned type replaces the
  *    group and supplier defaults even where they are cheaper: that is the «unless a pinned type says otherwise» of the
  *    issue, a contract price the supplier fixed. It holds at any quantity, so a pinned tier type keeps its price below
@@ -208,6 +210,7 @@ function createEngine(input: PricingInput) {
 
     /** What a price rule offers the line, before its label: its type's price (or the base price) minus its own discount. */
     function offerOf(r: PricingRule, l: EngineLine, base: Offer | null): Offer | null {
+      if (r.priceTypeId !== null && base?.ref?.kind === 'cart_type') return null
       const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
       const typeId = r.priceTypeId ?? base?.priceTypeId
       if (raw === undefined || typeId === undefined) return null
@@ -307,6 +310,7 @@ function createEngine(input: PricingInput) {
       r.kind === 'qty_tier' ? l.qtyMilli : r.kind === 'sum_tier' ? lineSum : r.kind === 'turnover' ? company.turnoverKopecks : r.kind === 'positions' ? (l.qtyMilli > 0 ? 1 : 0) : 0
     // Offer price of a rule (its type's price or the base's, less its own discount); undefined when it offers nothing.
     const offerUnit = (r: PricingRule): number | undefined => {
+      if (r.priceTypeId !== null && base?.ref?.kind === 'cart_type') return undefined
       const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
       return raw === undefined || (r.priceTypeId === null && !base) ? undefined : discounted(raw, r.discountBp)
     }

@@ -119,9 +119,11 @@ export interface PricingInput {
   lines: EngineLine[]
   prices: PriceTable
   /**
-   * A base price type for this pricing only: a cart type's own price type. It acts like a pinned type that outranks the
-   * company's pin: where it has a price for the product that price is the base (rules still compete with it), elsewhere
-   * the company's own base applies. `label` says where it comes from («корзина «Транзит»»). Absent or null: none.
+   * A base price type for this pricing only: a cart type's own price type. Where it has a price for the product that price
+   * is the line's base, ahead of the company's pinned type, and rules that give another price type do not compete with it
+   * (the cart follows its type's price list); rules that only take a discount, category discounts and the personal
+   * discount still apply. Where it has no price, the company's own base and every rule apply. `label` says where it comes
+   * from («корзина «Транзит»»). Absent or null: none.
    */
   priceTypeOverride?: PriceTypeOverride | null
 }
