@@ -25,7 +25,8 @@ import type { TokensService } from './api/service.js'
 import type { AdminService } from './admin/service.js'
 import type { PricingService } from './pricing/service.js'
 import type { CartsService } from './carts/service.js'
-import { cartsRoutes } from './carts/routes.js'
+import { CART_FORM_PATHS, cartFormParser, cartsRoutes, miniCartLocals } from './carts/routes.js'
+import { cartTypesAdminRoutes } from './carts/admin-routes.js'
 import type { CatalogService } from './catalog/service.js'
 import { CATALOG_FORM_PATHS, catalogFormParser, catalogRoutes } from './catalog/routes.js'
 import { accountsRoutes } from './accounts/routes.js'
@@ -108,6 +109,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use(cookieParser())
   app.use(CATALOG_FORM_PATHS, catalogFormParser)
+  app.use(CART_FORM_PATHS, cartFormParser)
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '200kb' }))
   app.use(
@@ -126,6 +128,7 @@ export function buildApp(deps: AppDeps): Express {
   const csrf = createCsrf(config)
   app.use(csrf.token)
   app.use(csrf.protect)
+  app.use(miniCartLocals(deps))
   const upload = createUploadGuard(config.uploads.maxBytes)
 
   app.use(accountsRoutes(deps))
@@ -139,6 +142,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/admin', pricingAdminRoutes(deps))
   app.use('/admin', catalogAdminRoutes(deps))
+  app.use('/admin', cartTypesAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

@@ -64,7 +64,7 @@ export function compose(o: {
   const tokens = createTokensService({ db, clock, accounts, companies })
   const admin = createAdminService({ db, clock, accounts, points })
   const pricing = createPricingService({ db, clock })
-  const carts = createCartsService({ db, clock, pricing })
+  const carts = createCartsService({ db, clock, pricing, points, companies })
   const catalog = createCatalogService({ db, clock, pricing })
   const dispatcher = createDispatcher({
     db,

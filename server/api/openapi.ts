@@ -1,3 +1,5 @@
+import { cartsOpenApi } from '../carts/openapi.js'
+
 /**
  * The OpenAPI 3.1 description of the buyer API, served at /api/v1/openapi.json. Every issue that adds an endpoint adds its
  * path and schemas here; a test checks that every mounted /api/v1 route is described.
@@ -22,6 +24,7 @@ export function openApiDocument(publicUrl: string) {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Персональный API-токен (b2b_…)' } },
       schemas: {
+        ...cartsOpenApi.schemas,
         Error: error,
         User: {
           type: 'object',
@@ -115,6 +118,7 @@ export function openApiDocument(publicUrl: string) {
       },
     },
     paths: {
+      ...cartsOpenApi.paths,
       '/me': {
         get: {
           operationId: 'getMe',

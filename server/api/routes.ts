@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi.js'
 import { apiCompany, apiUser } from './present.js'
 import { API_MAX_PER_PAGE, parseCatalogQuery } from '../catalog/rules.js'
 import { apiProductCard, apiProductsPage } from '../catalog/present.js'
+import { cartsApiRoutes } from '../carts/api-routes.js'
 
 /** The buyer API under /api/v1: Bearer tokens, JSON in and out, no cookies and therefore no CSRF. */
 export function apiRoutes(deps: AppDeps): Router {
@@ -59,6 +60,8 @@ export function apiRoutes(deps: AppDeps): Router {
   r.get('/products/:sku', async (req, res) => {
     res.json(apiProductCard(await deps.catalog.product(memberOf(req).id, String(req.params.sku ?? ''))))
   })
+
+  r.use(cartsApiRoutes(deps))
 
   r.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { status: 404, message: 'Нет такого метода API' } })

@@ -169,3 +169,29 @@ export async function createVersionTriggers(knex: Knex, table: string, channel: 
 export async function dropVersionTriggers(knex: Knex, table: string): Promise<void> {
   for (const [suffix] of VERSION_EVENTS) await knex.raw(`DROP TRIGGER IF EXISTS dv_${table}_${suffix}`)
 }
+
+/**
+ * Adds a nullable column that references `refTable.id` to an existing table (migration 004). SQLite can add such a column
+ * in place (`ALTER TABLE … ADD COLUMN … REFERENCES`), whereas knex would rebuild the table, and dropping a table that
+ * others reference with ON DELETE CASCADE would take their rows with it; MySQL adds the column and a named constraint.
+ */
+export async function addReferenceColumn(knex: Knex, table: string, column: string, refTable: string, onDelete: 'SET NULL' | 'CASCADE'): Promise<void> {
+  if (engineOf(knex) === 'sqlite') {
+    await knex.raw(`ALTER TABLE ?? ADD COLUMN ?? INTEGER NULL REFERENCES ??(id) ON DELETE ${onDelete}`, [table, column, refTable])
+  } else {
+    await knex.schema.alterTable(table, (t) => {
+      t.integer(column).unsigned().nullable().references(`${refTable}.id`).onDelete(onDelete)
+    })
+  }
+}
+
+/**
+ * The id of the top-level category in a materialised path column ("/3/17/" → 3; null for NULL or "/"), as SQL: the
+ * mini-cart groups lines by top-level category in one query.
+ */
+export function topCategoryIdSql(db: Knex, pathColumn: string): Knex.Raw {
+  if (engineOf(db) === 'sqlite') {
+    return db.raw(`CAST(NULLIF(substr(??, 2, instr(substr(??, 2), '/') - 1), '') AS INTEGER)`, [pathColumn, pathColumn])
+  }
+  return db.raw(`CAST(NULLIF(SUBSTRING_INDEX(SUBSTRING(??, 2), '/', 1), '') AS UNSIGNED)`, [pathColumn])
+}

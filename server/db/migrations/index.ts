@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import * as m001 from './001-foundation.js'
 import * as m002 from './002-catalog-pricing.js'
 import * as m003 from './003-data-versions.js'
+import * as m004 from './004-multi-carts.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '002-catalog-pricing': m002,
   '003-data-versions': m003,
+  '004-multi-carts': m004,
 }
 
 /** A knex migration source over the explicit list above. */

@@ -3,6 +3,7 @@ import * as companiesStore from '../../companies/store.js'
 import { searchTextOf } from '../../companies/store.js'
 import { seedCatalog } from './catalog.js'
 import { seedPricing } from './pricing.js'
+import { seedCarts } from './carts.js'
 
 export interface SeedResult {
   logins: { role: string; email: string; password: string }[]
@@ -52,6 +53,7 @@ export async function seedDemo(c: Container): Promise<SeedResult | null> {
   })
   const products = await seedCatalog(c)
   await seedPricing(c, products, { oooId, ipId })
+  await seedCarts(c, products, { oooId })
   return {
     logins: [
       { role: 'Менеджер поставщика (/admin):', email: MANAGER.email, password: MANAGER.password },

@@ -20,6 +20,8 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/row/:productId': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/api/v1/products/:sku': 'the catalog is shared by all buyers, only prices differ (catalog API tests)',
+  '/api/v1/carts/:id': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
+  '/api/v1/carts/:id/lines': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
 }
 
 interface Victim {
@@ -31,6 +33,7 @@ interface Victim {
   token: number
   sessionKey: string
   cartLine: number
+  cart: number
 }
 
 /** Company B with one object of every kind, made through the real HTTP routes. */
@@ -55,6 +58,7 @@ async function victim(app: TestApp): Promise<Victim> {
     token: (await q('api_tokens').first()).id,
     sessionKey: session.sid.slice(0, 8),
     cartLine: (await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': b.company.id }).first('l.id')).id,
+    cart: (await q('carts').first()).id,
   }
 }
 
@@ -68,6 +72,7 @@ async function stateOf(app: TestApp, v: Victim) {
     files: await q('files'),
     members: await q('company_members'),
     invitations: await q('invitations'),
+    carts: await q('carts'),
     cartLines: await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': v.companyId }).select('l.*'),
     tokens: (await q('api_tokens')).map((t: { last_used_at: unknown }) => ({ ...t, last_used_at: null })),
     sessions: (await app.c.db('sessions').whereIn('user_id', app.c.db('company_members').where({ company_id: v.companyId }).select('user_id'))).map((s: { sid: string }) => s.sid),
@@ -84,6 +89,7 @@ function targetOf(r: RouteInfo, v: Victim): string | number {
   if (p.startsWith('/company/api-tokens/')) return v.token
   if (p.startsWith('/account/sessions/')) return v.sessionKey
   if (p.startsWith('/cart/lines/')) return v.cartLine
+  if (p.startsWith('/carts/')) return v.cart
   if (p.startsWith('/admin/outbox/')) return 1
   if (p.startsWith('/admin/')) return v.companyId
   throw new Error(`${r.method} ${p} takes a parameter but is not in the tenant isolation matrix: add it to targetOf or NOT_COMPANY_OBJECTS`)
