@@ -58,6 +58,22 @@ export function choosePackaging<P extends { id: number; name: string }>(
   return { packaging: p, error: null }
 }
 
+/**
+ * The type of a company's first cart, made when lines are added and no cart was chosen: the first type in the supplier's
+ * order that sells a packaging of every line, else the one that sells one for most lines (the earlier on a tie), else
+ * none (null: a cart without a type). `lines` holds, per line, the packaging names it can go in (the chosen one, or all
+ * of the product's).
+ */
+export function pickCartType<T extends { id: number; packaging_names: readonly string[] | null }>(types: readonly T[], lines: readonly (readonly string[])[]): number | null {
+  let best: { id: number; n: number } | null = null
+  for (const t of types) {
+    const n = lines.filter((names) => (names.length ? names.some((name) => packagingAllowed(t.packaging_names, name)) : t.packaging_names === null)).length
+    if (n === lines.length) return t.id
+    if (!best || n > best.n) best = { id: t.id, n }
+  }
+  return best?.id ?? null
+}
+
 /** An id typed into a select: '' is none (null), a positive whole number is an id, anything else undefined (invalid). */
 export function optionalId(text: string): number | null | undefined {
   if (text === '') return null

@@ -18,6 +18,7 @@ import {
   copyName,
   optionalId,
   packagingAllowed,
+  pickCartType,
   uniqueName,
   type LineEdit,
 } from './rules.js'
@@ -156,14 +157,17 @@ export function createCartsService(deps: {
     return (await store.findCart(q, member.id, id))!
   }
 
-  /** The cart lines are added to: the chosen one, a new one of the chosen type, or the current one (made on first use). */
-  async function targetOf(q: Db, member: MemberCompany, userId: number, t: CartTarget): Promise<CartRow> {
+  /**
+   * The cart lines are added to: the chosen one, a new one of the chosen type, or the current one. The first cart of a
+   * company is made of the type that sells the lines' packagings (`pickCartType`); `packNames` holds them per line.
+   */
+  async function targetOf(q: Db, member: MemberCompany, userId: number, t: CartTarget, packNames: string[][]): Promise<CartRow> {
     if (t.cartId) return cartOf(q, member, t.cartId)
     if (t.newCartTypeId !== undefined) {
       if (t.newCartTypeId !== null && !(await store.findCartType(q, t.newCartTypeId))?.is_active) throw new NotFound('Такого типа корзины нет')
       return createNamed(q, member, userId, t.newCartTypeId)
     }
-    return (await store.lastUsedCart(q, member.id)) ?? createNamed(q, member, userId, await defaultTypeId(q))
+    return (await store.lastUsedCart(q, member.id)) ?? createNamed(q, member, userId, pickCartType(await store.listCartTypes(q), packNames))
   }
 
   /** Lines of a cart priced for the company under the cart type's price type, with stock at the type's warehouse. */
@@ -207,8 +211,9 @@ export function createCartsService(deps: {
     const notes: string[] = []
     const refused: string[] = []
     let added = 0
+    const packNames = wanted.map((l) => packagings.filter((p) => p.product_id === l.productId && (l.packagingId === null || p.id === l.packagingId)).map((p) => p.name))
     const cart = await db.transaction(async (trx) => {
-      const cart = await targetOf(trx, member, userId, target)
+      const cart = await targetOf(trx, member, userId, target, packNames)
       const type = await typeOf(trx, cart.cart_type_id)
       for (const l of wanted) {
         const product = products.get(l.productId)
