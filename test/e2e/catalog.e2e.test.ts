@@ -120,9 +120,9 @@ describe('e2e: ordering from the catalog', function () {
 
   it('adds the three rows to the cart at once', async () => {
     await Promise.all([page.waitForURL(/\/catalog\?q=eco-cup-25/), page.click('.order-bar [data-add]')])
-    expect(await page.textContent('.flash-ok')).to.contain('Добавлено в корзину позиций: 3')
+    expect(await page.textContent('.flash-ok')).to.contain('Добавлено в корзину «Основная корзина»: 3 позиции')
     await page.goto(`${app.url}/cart`)
-    const lines = await page.locator('.cart-table tbody tr').count()
+    const lines = await page.locator('.cart-table tr[data-line]').count()
     expect(lines).to.equal(3)
     expect(await page.textContent('.cart-table')).to.contain(TIERED)
     await shot(page, '12-cart-from-catalog')
