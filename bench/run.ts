@@ -6,6 +6,7 @@
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   pages: () => import('./pages.js'),
   catalog: () => import('./catalog.js'),
+  'quick-order': () => import('./quick-order.js'),
 }
 
 const name = process.argv[2]

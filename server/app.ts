@@ -28,6 +28,8 @@ import type { CartsService } from './carts/service.js'
 import { CART_FORM_PATHS, cartFormParser, cartsRoutes, miniCartLocals } from './carts/routes.js'
 import { cartTypesAdminRoutes } from './carts/admin-routes.js'
 import type { CatalogService } from './catalog/service.js'
+import type { QuickOrderService } from './quickorder/service.js'
+import { QUICK_ORDER_FORM_PATHS, quickOrderFormParser, quickOrderRoutes } from './quickorder/routes.js'
 import { CATALOG_FORM_PATHS, catalogFormParser, catalogRoutes } from './catalog/routes.js'
 import { accountsRoutes } from './accounts/routes.js'
 import { companiesRoutes } from './companies/routes.js'
@@ -55,6 +57,7 @@ export interface AppDeps {
   pricing: PricingService
   carts: CartsService
   catalog: CatalogService
+  quickOrder: QuickOrderService
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -110,6 +113,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(cookieParser())
   app.use(CATALOG_FORM_PATHS, catalogFormParser)
   app.use(CART_FORM_PATHS, cartFormParser)
+  app.use(QUICK_ORDER_FORM_PATHS, quickOrderFormParser)
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '200kb' }))
   app.use(
@@ -138,6 +142,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(tokensRoutes(deps))
   app.use(cartsRoutes(deps))
   app.use(catalogRoutes(deps))
+  app.use(quickOrderRoutes({ ...deps, upload }))
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/admin', pricingAdminRoutes(deps))

@@ -18,6 +18,7 @@ import { createAdminService } from './admin/service.js'
 import { createPricingService } from './pricing/service.js'
 import { createCartsService } from './carts/service.js'
 import { createCatalogService } from './catalog/service.js'
+import { createQuickOrderService } from './quickorder/service.js'
 import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
@@ -66,6 +67,7 @@ export function compose(o: {
   const pricing = createPricingService({ db, clock })
   const carts = createCartsService({ db, clock, pricing, points, companies })
   const catalog = createCatalogService({ db, clock, pricing })
+  const quickOrder = createQuickOrderService({ db, pricing, carts })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -73,7 +75,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, dispatcher }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

@@ -1,4 +1,5 @@
 import { cartsOpenApi } from '../carts/openapi.js'
+import { quickOrderOpenApi } from '../quickorder/openapi.js'
 
 /**
  * The OpenAPI 3.1 description of the buyer API, served at /api/v1/openapi.json. Every issue that adds an endpoint adds its
@@ -25,6 +26,7 @@ export function openApiDocument(publicUrl: string) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Персональный API-токен (b2b_…)' } },
       schemas: {
         ...cartsOpenApi.schemas,
+        ...quickOrderOpenApi.schemas,
         Error: error,
         User: {
           type: 'object',
@@ -119,6 +121,7 @@ export function openApiDocument(publicUrl: string) {
     },
     paths: {
       ...cartsOpenApi.paths,
+      ...quickOrderOpenApi.paths,
       '/me': {
         get: {
           operationId: 'getMe',

@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi.js'
 import { apiCompany, apiUser } from './present.js'
 import { API_MAX_PER_PAGE, parseCatalogQuery } from '../catalog/rules.js'
 import { apiProductCard, apiProductsPage } from '../catalog/present.js'
+import { quickOrderApiRoutes } from '../quickorder/routes.js'
 import { cartsApiRoutes } from '../carts/api-routes.js'
 
 /** The buyer API under /api/v1: Bearer tokens, JSON in and out, no cookies and therefore no CSRF. */
@@ -62,6 +63,8 @@ export function apiRoutes(deps: AppDeps): Router {
   })
 
   r.use(cartsApiRoutes(deps))
+
+  r.use(quickOrderApiRoutes(deps))
 
   r.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { status: 404, message: 'Нет такого метода API' } })

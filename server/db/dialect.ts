@@ -195,3 +195,13 @@ export function topCategoryIdSql(db: Knex, pathColumn: string): Knex.Raw {
   }
   return db.raw(`CAST(NULLIF(SUBSTRING_INDEX(SUBSTRING(??, 2), '/', 1), '') AS UNSIGNED)`, [pathColumn])
 }
+
+/**
+ * Ids of the products whose name has one word the name index answers (see `indexableWords`), as a subquery that the engine
+ * reads lazily: SQLite streams FTS5 rowids, so a LIMIT on it (a capped count) stops early however common the word is.
+ * The quick order counts candidate words this way and then drives each line's search from its rarest word.
+ */
+export function nameWordIds(db: Knex, word: string): Knex.QueryBuilder {
+  if (engineOf(db) === 'sqlite') return db('products_fts').whereRaw('products_fts MATCH ?', [`"${word.replace(/"/g, '""')}"`]).select('rowid as id')
+  return db('products').whereRaw('MATCH(??) AGAINST (? IN BOOLEAN MODE)', ['name_search', `+${word}*`]).select('id')
+}

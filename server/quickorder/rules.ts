@@ -584,9 +584,22 @@ export function matchLine(line: ParsedLine, product: QuickProduct, packagings: Q
   return { ...emptyResolved(line), status: 'matched', product, packaging, notes, via, wantMilli }
 }
 
+/**
+ * A short fingerprint of the line's identifier (articles, words, name; not the quantity): FNV-1a, base 36. A product
+ * picked for a line stays picked while the buyer changes its quantity, and is dropped when they change what it names.
+ */
+export function lineKey(line: Pick<ParsedLine, 'skus' | 'words' | 'exactName'>): string {
+  let h = 0x811c9dc5
+  for (const ch of `${line.skus.join(',')}|${line.words.join(' ')}|${line.exactName}`) {
+    h ^= ch.codePointAt(0)!
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h.toString(36)
+}
+
 /** A line with nothing resolved yet. */
-export function emptyResolved(line: Pick<ParsedLine, 'no' | 'text'>): ResolvedLine {
-  return { no: line.no, text: line.text, status: 'unmatched', reason: null, product: null, packaging: null, qtyMilli: 0, notes: [], candidates: [], suggested: null, mergedInto: null, via: null }
+export function emptyResolved(line: Pick<ParsedLine, 'no' | 'text' | 'skus' | 'words' | 'exactName'>): ResolvedLine {
+  return { no: line.no, text: line.text, key: lineKey(line), status: 'unmatched', reason: null, product: null, packaging: null, qtyMilli: 0, notes: [], candidates: [], suggested: null, mergedInto: null, via: null }
 }
 
 /**

@@ -67,6 +67,9 @@ export interface QuickPackaging {
 export interface ResolvedLine {
   no: number
   text: string
+  /** A short fingerprint of what identifies the product in the line (not its quantity): a pick sent back with the page
+   * applies only while the line still names the same thing. */
+  key: string
   status: LineStatus
   /** Why a line is not matched, in Russian («Артикул не найден», «Заголовок таблицы»). */
   reason: string | null
@@ -84,6 +87,12 @@ export interface ResolvedLine {
   mergedInto: number | null
   /** How the product was found: exact article, exact name, article prefix, name words, or the buyer's choice. */
   via: 'sku' | 'name_exact' | 'prefix' | 'name' | 'fuzzy' | 'choice' | null
+}
+
+/** The buyer's pick for an ambiguous line, valid for the line whose `key` it was made on. */
+export interface Choice {
+  productId: number
+  key: string
 }
 
 /** The resolution of a whole paste or file. */

@@ -154,7 +154,7 @@ describe('tenant isolation matrix (WSTG ATHZ-04)', function () {
   it('lists only the own company objects on every list page', async () => {
     const v = await victim(app)
     const a = await buyer(app)
-    for (const url of ['/company/points', '/company/documents', '/company/members', '/company/api-tokens', '/company']) {
+    for (const url of ['/company/points', '/company/documents', '/company/members', '/company/api-tokens', '/company', '/quick-order']) {
       const res = await a.browser.get(url)
       expect(res.status, url).to.equal(200)
       expect(res.text, url).not.to.contain('Точка Б')
