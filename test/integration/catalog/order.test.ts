@@ -113,6 +113,6 @@ describe('catalog: ordering from the table', () => {
       [[cups, 50_000], [beans, 60_000]].sort(),
     )
     const page = await b.browser.get(`/catalog?q=${t}`)
-    expect(page.text).to.contain('Добавлено в корзину позиций: 2')
+    expect(page.text).to.match(/Добавлено в корзину «[^<]+»: 2 позиции/)
   })
 })
