@@ -208,6 +208,27 @@ describe('named carts', () => {
     expect(await linesOf(app, id)).to.deep.equal([])
   })
 
+  it('saves a long cart: 150 lines are 450 fields, past the app-wide form limit', async () => {
+    const b = await buyer(app)
+    const id = await cart(app, b.company.id)
+    const fields: Record<string, string | string[]> = { action: 'save', sel: [] }
+    const ids: number[] = []
+    for (let i = 0; i < 150; i++) {
+      const p = await createProduct(app)
+      const l = await line(app, id, p.id, p.packagingId, 1)
+      ids.push(l)
+      fields[`qty[${l}]`] = '2'
+      fields[`comment[${l}]`] = `строка ${i + 1}`
+      ;(fields.sel as string[]).push(String(l))
+    }
+    const res = await b.browser.post(`/carts/${id}/lines`, fields)
+    expect(res.status).to.equal(303)
+    const rows = await linesOf(app, id)
+    expect(rows).to.have.length(150)
+    expect(rows.every(([, qty]) => qty === 2)).to.equal(true)
+    expect(rows[149]![2]).to.equal('строка 150')
+  })
+
   it('moves and copies ticked lines to another cart; a packaging the target type does not sell stays with the reason', async () => {
     const b = await buyer(app)
     const bags = await cartType(app, { packagings: ['мешок 30 кг'] })
