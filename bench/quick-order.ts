@@ -56,8 +56,9 @@ export function messyLines(products: { sku: string; name: string }[], rand: () =
 
 /**
  * `npm run bench -- quick-order`: the catalog bench data (100 000 products, `BENCH_PRODUCTS` to change), then 500 messy
- * pasted lines resolved by the quick-order service `BENCH_RUNS` times (after two warm-up runs): p50 and p95 of one whole
- * resolution (parsing, every catalog query, packagings, corrections, merging). The target is 300 ms.
+ * pasted lines resolved by the quick-order service: parsing, every catalog query, packagings, corrections, merging. Each
+ * run pastes a different list (other products, other typos), so only the common vocabulary is ever warm; the first run,
+ * with every cache cold, is reported on its own line, then p50/p95 of `BENCH_RUNS` further runs. The target is 300 ms.
  */
 export async function run(): Promise<void> {
   const s = await benchServer()
@@ -65,21 +66,27 @@ export async function run(): Promise<void> {
   await generateCatalog(s.c.db, { products: PRODUCTS, priceTypes: 10, companies: 20 })
   process.stdout.write(JSON.stringify({ bench: 'quick-order', case: 'generate data', engine, products: PRODUCTS, ms: Date.now() - t0 }) + '\n')
 
-  const rand = seededRandom(7)
-  const ids = Array.from({ length: 400 }, () => 1 + Math.floor(rand() * PRODUCTS))
-  const products: { sku: string; name: string }[] = await s.c.db('products').whereIn('id', ids).select('sku', 'name')
-  const text = messyLines(products, rand).join('\n')
+  const texts: string[] = []
+  for (let i = 0; i <= RUNS; i++) {
+    const rand = seededRandom(7 + i)
+    const ids = Array.from({ length: 400 }, () => 1 + Math.floor(rand() * PRODUCTS))
+    const products: { sku: string; name: string }[] = await s.c.db('products').whereIn('id', ids).select('sku', 'name')
+    texts.push(messyLines(products, rand).join('\n'))
+  }
 
   const times: number[] = []
-  let counts: Record<string, number> = {}
-  for (let i = 0; i < RUNS + 2; i++) {
+  const counts: Record<string, number> = {}
+  for (const [i, text] of texts.entries()) {
     const start = performance.now()
     const result = await s.c.quickOrder.resolveText(text)
     const ms = performance.now() - start
-    if (i >= 2) times.push(ms)
-    counts = result.counts
+    for (const [k, n] of Object.entries(result.counts)) counts[k] = (counts[k] ?? 0) + n
+    if (i === 0) {
+      process.stdout.write(JSON.stringify({ bench: 'quick-order', case: `resolve ${LINES} pasted lines, cold caches`, engine, products: PRODUCTS, ms: Number(ms.toFixed(1)), ...result.counts }) + '\n')
+    } else times.push(ms)
   }
   times.sort((a, b) => a - b)
+  const avg = Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, Math.round(n / texts.length)]))
   process.stdout.write(
     JSON.stringify({
       bench: 'quick-order',
@@ -90,7 +97,7 @@ export async function run(): Promise<void> {
       p50_ms: Number(percentile(times, 50).toFixed(1)),
       p95_ms: Number(percentile(times, 95).toFixed(1)),
       max_ms: Number(times.at(-1)!.toFixed(1)),
-      ...counts,
+      avg_lines: avg,
     }) + '\n',
   )
   await s.close()

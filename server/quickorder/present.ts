@@ -35,6 +35,8 @@ export function parseColumnsField(v: string): Columns | null {
 function packText(l: ResolvedLine): string {
   if (!l.packaging) return l.product?.base_unit ?? ''
   const count = l.qtyMilli / l.packaging.factor_milli
+  // A packaging named by the base unit («шт, кратно 12», «кг, от 5 кг») is read from the quantity column: no «1008 × шт».
+  if (l.packaging.name.split(/[\s,]/)[0] === l.product?.base_unit) return l.packaging.name
   return Number.isInteger(count) && count > 0 ? `${count} × ${l.packaging.name}` : l.packaging.name
 }
 

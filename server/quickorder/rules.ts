@@ -132,7 +132,23 @@ const JUNK = /^(здравствуй|добр(ый|ое|ого|ой)\s|прив�
  * Lines of a printed invoice or letter that are never product lines, whatever numbers they hold: the title, the parties
  * with their INN and KPP, totals, VAT, the amount in words, signatures.
  */
-const NEVER_ITEM = /^(счет на оплату|счет №|счет-оферта|поставщик|покупатель|грузополучатель|грузоотправитель|плательщик|получатель|основание|в том числе|в т ч|итого|всего|ндс|без ндс|сумма прописью|руководитель|бухгалтер|главный бухгалтер|исполнитель|банк получателя|бик|р\/с|к\/с|сч №|инн|кпп|огрн)(?!\p{L})|(?<!\p{L})(рубл(ей|я|ь)|копе(ек|йки|йка))(?!\p{L})|(?<!\p{L})инн\s*\d{10}/u
+const NEVER_ITEM = /^(счет на оплату|счет №|счет-оферта|поставщик|покупатель|грузополучатель|грузоотправитель|плательщик|получатель|основание|в том числе|в т ч|итого|всего|ндс|без ндс|сумма прописью|руководитель|бухгалтер|главный бухгалтер|исполнитель|банк получателя|бик|р\/с|к\/с|сч №|инн|кпп|огрн)(?!\p{L})/u
+/** The amount in words or an INN anywhere in the line (looked for only when the line has «руб», «коп» or «инн»). */
+const NEVER_ITEM_INSIDE = /(?<!\p{L})(рубл(ей|я|ь)|копе(ек|йки|йка))(?!\p{L})|(?<!\p{L})инн\s*\d{10}/u
+
+/** True for a printed document's title, parties, totals and signatures (`folded`: lower case, ё → е). */
+function neverItem(folded: string): boolean {
+  const t = folded.replace(/[.:]/g, ' ').replace(/\s+/g, ' ')
+  return NEVER_ITEM.test(t) || ((t.includes('руб') || t.includes('коп') || t.includes('инн')) && NEVER_ITEM_INSIDE.test(t))
+}
+
+/** A line that may hold contacts: an @, a link, or ten digits (a phone). Cheap, so the contact pattern runs rarely. */
+function mayHoldContacts(s: string): boolean {
+  if (s.includes('@') || s.includes('http')) return true
+  let digits = 0
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57 && ++digits >= 10) return true
+  return false
+}
 
 /** Lines after which an email only has its signature. */
 const SIGN_OFF = /^(с уважением|best regards|regards|спасибо|благодарю|заранее спасибо)/
@@ -164,10 +180,17 @@ interface Pieces {
 }
 
 const COUNT_CELL = new RegExp(String.raw`^(${NUM})\s*([\p{L}]+\.?)?$`, 'u')
+/** «1 мешок 60 кг», «2 мешка по 30 кг»: a count of a packaging with its size in one cell. */
+const COUNT_SIZED_CELL = new RegExp(String.raw`^(${NUM})\s*([\p{L}]+)\.?\s+(?:по\s*)?(${NUM})\s*(кг|шт|л|г)\.?$`, 'u')
 
 /** A cell that is only a count, optionally with a unit word: «2», «1,5 кг», «3 кор.», «60,000». */
 function countCell(cell: string): { count: string; unit: UnitWord | null } | null {
   if (!/^\d/.test(cell.trimStart())) return null
+  const sized = COUNT_SIZED_CELL.exec(foldText(cell.trim()))
+  if (sized && readCount(sized[1]!)) {
+    const unit = unitWord(sized[2]!)
+    if (unit && !unit.baseUnit) return { count: sized[1]!, unit: { ...unit, sizeMilli: sizeInBase(sized[3]!, sized[4]!) } }
+  }
   const m = COUNT_CELL.exec(cell.trim())
   if (!m || !readCount(m[1]!)) return null
   if (!m[2]) return { count: m[1]!, unit: null }
@@ -233,6 +256,10 @@ function splitFreeText(raw: string): Pieces {
     if (!u || !readCount(m[1]!)) continue
     const before = s.slice(0, m.index)
     hits.push({ index: m.index!, end: m.index! + m[0].length, count: m[1]!, unit: u, size: /(^|\s)по\s*$/i.test(before) })
+  }
+  // «1 мешок 60 кг»: a base-unit amount right after a packaging word is that packaging's size, not the quantity.
+  for (let i = 1; i < hits.length; i++) {
+    if (hits[i]!.unit.baseUnit && !hits[i - 1]!.unit.baseUnit && !s.slice(hits[i - 1]!.end, hits[i]!.index).trim()) hits[i]!.size = true
   }
   const usable = hits.filter((h) => !h.size)
   const tail = (h: { end: number }) => /^[\s.,;:!)]*$/.test(s.slice(h.end))
@@ -391,8 +418,8 @@ export function parseLine(no: number, cells: string[], columns: Columns | null =
   const whole = nonEmpty.join(' ').replace(/\s+/g, ' ').trim()
   const folded = foldText(whole)
   if (/^(итого|всего)(?!\p{L})/u.test(folded)) return { ...base, ignored: 'Итоговая строка' }
-  if (CONTACT.test(whole)) return { ...base, ignored: 'Контакты' }
-  if (NEVER_ITEM.test(folded.replace(/[.:]/g, ' ').replace(/\s+/g, ' '))) return { ...base, ignored: 'Реквизиты или итоги документа' }
+  if (mayHoldContacts(whole) && CONTACT.test(whole)) return { ...base, ignored: 'Контакты' }
+  if (neverItem(folded)) return { ...base, ignored: 'Реквизиты или итоги документа' }
 
   let pieces: Pieces | 'empty' | null = null
   if (columns && trimmed.length > 1) pieces = splitByColumns(trimmed, columns)

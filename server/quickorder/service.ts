@@ -1,4 +1,6 @@
 import type { Db } from '../db/knex.js'
+import { readVersions } from '../db/versions.js'
+import { VersionedMap } from '../shared/cache.js'
 import * as catalogStore from '../catalog/store.js'
 import type { PricingService } from '../pricing/service.js'
 import type { CartTarget, CartsService } from '../carts/service.js'
@@ -35,6 +37,14 @@ function byPopularity(a: FoundProduct, b: FoundProduct): number {
  */
 export function createQuickOrderService(deps: { db: Db; pricing: PricingService; carts: CartsService }) {
   const { db, pricing, carts } = deps
+  // How many names each word is in (capped), under the catalog's data version: common words («кофе», «стакан») are
+  // counted once per catalog change, not on every paste; a changed catalog starts the cache afresh.
+  const wordCounts = new VersionedMap<string, number>(50_000)
+
+  async function countWords(words: string[]): Promise<Map<string, number>> {
+    const { catalog } = await readVersions(db)
+    return wordCounts.getMany(catalog, words, (missing) => store.nameWordCounts(db, missing, WORD_CAP))
+  }
 
   /** Resolves parsed lines; every line comes back, in order, with its status. */
   async function resolveLines(parsed: ParsedLine[], o: ResolveOptions = {}): Promise<ResolvedLine[]> {
@@ -114,7 +124,7 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
     const worded = open.filter((l) => l.words.length)
     const fuzzy: ParsedLine[] = []
     if (worded.length) {
-      const counts = await store.nameWordCounts(db, worded.flatMap((l) => l.words), WORD_CAP)
+      const counts = await countWords(worded.flatMap((l) => l.words))
       const items: { k: number; words: string[]; driver: string | null }[] = []
       for (const [i, l] of worded.entries()) {
         const d = driverOf(l.words, counts)
@@ -136,7 +146,7 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
     //    word rare enough to start from are read: one made of common words only would list half the catalog.
     if (fuzzy.length) {
       const variants = fuzzy.map((l) => fuzzyVariants(l.words))
-      const counts = await store.nameWordCounts(db, variants.flat(2), WORD_CAP)
+      const counts = await countWords(variants.flat(2))
       const items: { k: number; words: string[]; driver: string }[] = []
       const owner: number[] = []
       for (const [i, vs] of variants.entries()) {

@@ -74,6 +74,9 @@ describe('quick order rules: one line', () => {
     expect(sized.countMilli).to.equal(2000)
     expect(sized.unit).to.include({ word: 'мешка', sizeMilli: 30_000 })
     expect(sized.words).to.deep.equal(['кофе', 'эфиопия', 'иргачеффе'])
+    expect(one('GRN-BRA-SER-NY2 1 мешок 60 кг')).to.deep.include({ skus: ['GRNBRASERNY2'], countMilli: 1000 })
+    expect(one('GRN-BRA-SER-NY2 1 мешок 60 кг').unit).to.include({ word: 'мешок', sizeMilli: 60_000 })
+    expect(parseLine(1, ['GRN-BRA-SER-NY2', '1 мешок 60 кг'])!.unit).to.include({ word: 'мешок', sizeMilli: 60_000 })
   })
 
   it('keeps numbers that belong to the name or the article', () => {
