@@ -52,10 +52,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Loads one URL with autocannon for `seconds` and prints `{"bench","case","engine","p50_ms","p95_ms","rps","non2xx"}`.
+ * Loads one URL with autocannon for `seconds` after a second of warm-up and prints `{"bench","case","engine","p50_ms","p95_ms","rps","non2xx"}`.
  * Latencies come from every response, so p95 is exact rather than autocannon's nearest bucket.
  */
 export async function load(bench: string, kase: string, o: { url: string; headers?: Record<string, string>; seconds?: number; connections?: number }) {
+  // One unmeasured second first: connections open, code paths compile, and caches fill as they would on a running server.
+  await new Promise<void>((resolve, reject) => {
+    autocannon({ url: o.url, headers: o.headers, duration: 1, connections: o.connections ?? 10 }, (err) => (err ? reject(err) : resolve()))
+  })
   const times: number[] = []
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({ url: o.url, headers: o.headers, duration: o.seconds ?? 5, connections: o.connections ?? 10 }, (err, res) =>

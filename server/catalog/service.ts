@@ -52,6 +52,14 @@ interface Card {
   properties: { name: string; text: string }[]
 }
 
+/** One page of a listing: product ids in order, whether more follow, and the (capped) total. */
+interface Page {
+  rows: number[]
+  hasMore: boolean
+  total: number
+  capped: boolean
+}
+
 /** 1900000 with «м» → «1 900 м». */
 function numberText(milli: number, unit: string): string {
   return formatQty(milli, unit).trim()
@@ -68,6 +76,11 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   const referenceCache = new VersionedValue<Reference>()
   const cardCache = new VersionedMap<number, Card>(30_000)
   const boundsCache = new VersionedMap<number, { min: number | null; max: number | null }>(1_000)
+  // Pages of listings by their filter, tiers, sort and position: the same search paged or repeated by many buyers (or
+  // the catalog's first page) is read once per version. Price sorts also depend on the prices, so their version is the
+  // sum of both counters (it grows whenever either does). «В наличии» depends on stock, which is never cached.
+  const pageCache = new VersionedMap<string, Page>(5_000)
+  const pricePageCache = new VersionedMap<string, Page>(5_000)
 
   function reference(v: Versions): Promise<Reference> {
     return referenceCache.get(v.catalog, async () => {
@@ -145,7 +158,16 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
    * order's index. Whole tiers before the page are skipped by their counts; tiers after a full page are only counted, and
    * not even that when the total is already past the cap.
    */
-  async function pageAcross(filter: ProductFilter, tiers: SearchTier[], q: CatalogQuery, priceTypeIds: number[]) {
+  function cachedPage(v: Versions, filter: ProductFilter, tiers: SearchTier[], q: CatalogQuery, priceTypeIds: number[]): Promise<Page> {
+    if (filter.inStock) return pageAcross(filter, tiers, q, priceTypeIds)
+    const key = JSON.stringify([filter, tiers, q.sort, q.page, q.perPage, priceTypeIds])
+    const byPrice = q.sort === 'price' || q.sort === 'price_desc'
+    return byPrice
+      ? pricePageCache.get(v.catalog + v.prices, key, () => pageAcross(filter, tiers, q, priceTypeIds))
+      : pageCache.get(v.catalog, key, () => pageAcross(filter, tiers, q, priceTypeIds))
+  }
+
+  async function pageAcross(filter: ProductFilter, tiers: SearchTier[], q: CatalogQuery, priceTypeIds: number[]): Promise<Page> {
     const sort = { key: q.sort, priceTypeIds }
     let skip = (q.page - 1) * q.perPage
     let need = q.perPage + 1
@@ -297,7 +319,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
       const filter = resolveFilter(q, ref)
       const tiers = tiersFor(q.q, ref.options)
       const priceTypeIds = q.sort === 'price' || q.sort === 'price_desc' ? await pricing.sortPriceTypeIds(companyId, v) : []
-      const page = await pageAcross(filter, tiers, q, priceTypeIds)
+      const page = await cachedPage(v, filter, tiers, q, priceTypeIds)
       const items = await cards(v, ref, page.rows)
       const [rows, facets] = await Promise.all([
         buildRows(v, companyId, items, typed),

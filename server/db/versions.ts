@@ -9,12 +9,15 @@ import type { Db } from './knex.js'
  * that channel's caches. So every process, however many run, sees a change from the first request after its commit, and no
  * cache ever needs a TTL.
  *
+ * The accounts channel (people, companies, memberships) lets every request know who is asking without reading them: a
+ * blocked person, a removed membership or a blocked company is seen at the next request all the same.
+ *
  * Not versioned, and always read fresh: stock and reservations, carts, orders, sessions.
  */
 
-export type Channel = 'catalog' | 'prices' | 'terms'
+export type Channel = 'catalog' | 'prices' | 'terms' | 'accounts'
 
-/** Which channel each versioned table bumps. */
+/** Which channel each versioned table bumps (triggers made by migrations 003 and 005; a test checks they all exist). */
 export const VERSIONED_TABLES: Record<string, Channel> = {
   categories: 'catalog',
   attributes: 'catalog',
@@ -29,6 +32,9 @@ export const VERSIONED_TABLES: Record<string, Channel> = {
   company_groups: 'terms',
   company_pricing: 'terms',
   pricing_rules: 'terms',
+  users: 'accounts',
+  companies: 'accounts',
+  company_members: 'accounts',
 }
 
 /** The counters of every channel at one moment. */
@@ -37,7 +43,7 @@ export type Versions = Readonly<Record<Channel, number>>
 /** Reads every channel's counter in one query. */
 export async function readVersions(db: Db): Promise<Versions> {
   const rows: { name: string; version: number | string }[] = await db('data_versions').select('name', 'version')
-  const out: Record<Channel, number> = { catalog: 0, prices: 0, terms: 0 }
+  const out: Record<Channel, number> = { catalog: 0, prices: 0, terms: 0, accounts: 0 }
   for (const r of rows) if (r.name in out) out[r.name as Channel] = Number(r.version)
   return out
 }

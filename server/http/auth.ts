@@ -3,6 +3,9 @@ import type { AccountsService } from '../accounts/service.js'
 import type { CompaniesService } from '../companies/service.js'
 import type { Clock } from '../shared/clock.js'
 import type { Config } from '../config.js'
+import type { Db } from '../db/knex.js'
+import { readVersions } from '../db/versions.js'
+import { VersionedMap } from '../shared/cache.js'
 import { NotFound } from '../shared/errors.js'
 
 /** Queues a one-time message for the next page the person sees. */
@@ -34,18 +37,28 @@ export function endSession(req: Request): Promise<void> {
  * fills `res.locals` for the layout. The current company always comes from the person's own memberships, so a stale or
  * forged company id in the session simply falls back to their first company.
  */
-export function createIdentityMiddleware(deps: { accounts: AccountsService; companies: CompaniesService; clock: Clock; config: Config }) {
+export function createIdentityMiddleware(deps: { db: Db; accounts: AccountsService; companies: CompaniesService; clock: Clock; config: Config }) {
+  type Who = { user: Awaited<ReturnType<AccountsService['findById']>>; companies: Awaited<ReturnType<CompaniesService['listForUser']>> }
+  // The person and their companies under the accounts data version (`db/versions.ts`): any write to people, companies or
+  // memberships, by whoever, is seen at the next request; until then a request costs one read of the counters.
+  const known = new VersionedMap<number, Who>(10_000)
+  const load = async (userId: number): Promise<Who> => {
+    const user = await deps.accounts.findById(userId)
+    return { user, companies: user ? await deps.companies.listForUser(user.id) : [] }
+  }
   return async function identity(req: Request, res: Response, next: NextFunction) {
     const s = req.session
     if (s.userId) {
+      const userId = s.userId
       const expired = !s.createdAt || deps.clock.now().getTime() - s.createdAt > deps.config.session.absoluteMs
-      const user = expired ? undefined : await deps.accounts.findById(s.userId)
+      const who = expired ? undefined : await known.get((await readVersions(deps.db)).accounts, userId, () => load(userId))
+      const user = who?.user
       if (!user || !user.is_active) {
         await endSession(req)
         return res.redirect(303, `/login?expired=1&next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}`)
       }
       req.user = user
-      req.companies = await deps.companies.listForUser(user.id)
+      req.companies = who.companies
       const current = req.companies.find((c) => c.id === s.currentCompanyId) ?? req.companies[0]
       if ((current?.id ?? null) !== (s.currentCompanyId ?? null)) s.currentCompanyId = current?.id ?? null
       req.member = current

@@ -11,6 +11,9 @@ type Cb<T = void> = (err?: unknown, value?: T) => void
  * by the auth middleware from `createdAt` in the data.
  */
 export class DbSessionStore extends session.Store {
+  /** When this process last moved each session's expiry forward, so that most requests skip the write altogether. */
+  private readonly touched = new Map<string, number>()
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -48,7 +51,12 @@ export class DbSessionStore extends session.Store {
 
   override touch(sid: string, _sess: session.SessionData, cb?: Cb): void {
     const now = this.clock.now().getTime()
-    // Idle expiry needs minute precision, not a write per request: refresh at most once a minute.
+    // Idle expiry needs minute precision, not a write per request: refresh at most once a minute, and do not even ask the
+    // database when this process did so less than a minute ago.
+    const last = this.touched.get(sid)
+    if (last !== undefined && last > now - 60_000 && last <= now) return void cb?.()
+    if (this.touched.size >= 50_000) this.touched.clear()
+    this.touched.set(sid, now)
     this.db('sessions')
       .where({ sid })
       .andWhere('seen_at', '<', now - 60_000)
@@ -57,6 +65,7 @@ export class DbSessionStore extends session.Store {
   }
 
   override destroy(sid: string, cb?: Cb): void {
+    this.touched.delete(sid)
     this.db('sessions')
       .where({ sid })
       .delete()

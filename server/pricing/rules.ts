@@ -112,18 +112,28 @@ function createEngine(input: PricingInput) {
   const priceOf = (productId: number, typeId: number | null) => (typeId === null ? undefined : prices.get(productId)?.get(typeId))
   const typeName = (id: number) => input.priceTypeNames.get(id) ?? `Тип цен №${id}`
 
-  // Rules by scope: a product rule is in scope of that product's lines only, a category rule of its subtree's, the rest of all.
+  // Rules by scope for `priceAlone`: a product rule is in scope of that product's lines only, a category rule of its
+  // subtree's, the rest of all. Rules a line alone can never reach are left out: a positions rule above one position, a
+  // turnover segment above the company's turnover (with a hundred rows a page against hundreds of rules, most of them).
   const wholeCart: PricingRule[] = []
   const byProduct = new Map<number, PricingRule[]>()
   const byCategory = new Map<number, PricingRule[]>()
   for (const r of allRules) {
+    if ((r.kind === 'positions' && r.threshold > 1) || (r.kind === 'turnover' && r.threshold > company.turnoverKopecks)) continue
     if (r.productId !== null) byProduct.set(r.productId, [...(byProduct.get(r.productId) ?? []), r])
     else if (r.categoryId !== null) byCategory.set(r.categoryId, [...(byCategory.get(r.categoryId) ?? []), r])
     else wholeCart.push(r)
   }
+  // Whole-cart order-sum tiers by threshold: a line alone reaches a prefix of them, and the walk stops at the first above.
+  const wholeSums = wholeCart.filter((r) => r.kind === 'sum_tier').sort((a, b) => a.threshold - b.threshold)
+  const wholeOther = wholeCart.filter((r) => r.kind !== 'sum_tier')
 
   const labels = new Map<string, RuleRef>()
-  /** A ref written once per engine: the labels repeat across the lines of a page. */
+  /**
+   * A ref written once per engine: the labels repeat across the lines of a page. Callers write
+   * `labels.get(key) ?? cachedRef(key, () => …)`, so that the maker (a closure, which the runtime also names) is only
+   * created on a miss.
+   */
   function cachedRef(key: string, make: () => RuleRef): RuleRef {
     let ref = labels.get(key)
     if (!ref) labels.set(key, (ref = make()))
@@ -136,13 +146,13 @@ function createEngine(input: PricingInput) {
     const overridePrice = override ? priceOf(l.productId, override.priceTypeId) : undefined
     if (override && overridePrice !== undefined) {
       const id = override.priceTypeId
-      const ref = cachedRef(`o${id}`, () => ({ kind: 'cart_type', id, label: `${typeName(id)} (${override.label})` }))
+      const ref = labels.get(`o${id}`) ?? cachedRef(`o${id}`, () => ({ kind: 'cart_type', id, label: `${typeName(id)} (${override.label})` }))
       return { unitKopecks: overridePrice, priceTypeId: id, rank: 0, id, ref, rule: null }
     }
     const pinned = company.pinnedPriceTypeId
     const pinnedPrice = priceOf(l.productId, pinned)
     if (pinned !== null && pinnedPrice !== undefined) {
-      const ref = cachedRef(`p${pinned}`, () => ({ kind: 'pinned', id: pinned, label: `${typeName(pinned)} (закреплённый тип цен)` }))
+      const ref = labels.get(`p${pinned}`) ?? cachedRef(`p${pinned}`, () => ({ kind: 'pinned', id: pinned, label: `${typeName(pinned)} (закреплённый тип цен)` }))
       return { unitKopecks: pinnedPrice, priceTypeId: pinned, rank: 0, id: pinned, ref, rule: null }
     }
     let best: Offer | null = null
@@ -150,14 +160,14 @@ function createEngine(input: PricingInput) {
       const p = priceOf(l.productId, g.defaultPriceTypeId)
       if (g.defaultPriceTypeId === null || p === undefined || (best && best.unitKopecks <= p)) continue
       const typeId = g.defaultPriceTypeId
-      const ref = cachedRef(`g${g.id}`, () => ({ kind: 'group', id: g.id, label: `${typeName(typeId)} (группа «${g.name}»)` }))
+      const ref = labels.get(`g${g.id}`) ?? cachedRef(`g${g.id}`, () => ({ kind: 'group', id: g.id, label: `${typeName(typeId)} (группа «${g.name}»)` }))
       best = { unitKopecks: p, priceTypeId: typeId, rank: 0, id: g.id, ref, rule: null }
     }
     if (best) return best
     const def = input.defaultPriceTypeId
     const defPrice = priceOf(l.productId, def)
     if (def === null || defPrice === undefined) return null
-    const ref = cachedRef(`d${def}`, () => ({ kind: 'default', id: def, label: typeName(def) }))
+    const ref = labels.get(`d${def}`) ?? cachedRef(`d${def}`, () => ({ kind: 'default', id: def, label: typeName(def) }))
     return { unitKopecks: defPrice, priceTypeId: def, rank: 0, id: def, ref, rule: null }
   }
 
@@ -169,7 +179,7 @@ function createEngine(input: PricingInput) {
 
   /** The label of a rule's offer for a line of this unit («Крупный опт: от 36 шт, −5 %»). */
   function ruleRef(r: PricingRule, unit: string): RuleRef {
-    return cachedRef(`r${r.id}|${unit}`, () => {
+    return labels.get(`r${r.id}|${unit}`) ?? cachedRef(`r${r.id}|${unit}`, () => {
       const cond = conditionText(r, unit)
       const off = r.discountBp ? `${cond ? ', ' : ''}−${formatPercent(r.discountBp)}` : ''
       return { kind: r.kind, id: r.id, label: `${r.name}${cond || off ? ': ' : ''}${cond}${off}` }
@@ -225,7 +235,7 @@ function createEngine(input: PricingInput) {
       }
       if (!cat) return personal
       const c = cat
-      const ref = cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
+      const ref = labels.get(`c${c.id}`) ?? cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
       return [{ bp: c.discountBp, ref }, ...personal]
     }
 
@@ -300,19 +310,11 @@ function createEngine(input: PricingInput) {
     const base = baseOf(l)
     const lineSum = base ? lineKopecks(base.unitKopecks, l.qtyMilli) : 0
     const own = byProduct.get(l.productId)
-    const lists: PricingRule[][] = own ? [wholeCart, own] : [wholeCart]
+    const lists: PricingRule[][] = own ? [wholeSums, wholeOther, own] : [wholeSums, wholeOther]
     const cats = l.categoryIds
     for (let i = 0; i < cats.length; i++) {
       const rs = byCategory.get(cats[i]!)
       if (rs && cats.indexOf(cats[i]!) === i) lists.push(rs)
-    }
-    const measureAlone = (r: PricingRule): number =>
-      r.kind === 'qty_tier' ? l.qtyMilli : r.kind === 'sum_tier' ? lineSum : r.kind === 'turnover' ? company.turnoverKopecks : r.kind === 'positions' ? (l.qtyMilli > 0 ? 1 : 0) : 0
-    // Offer price of a rule (its type's price or the base's, less its own discount); undefined when it offers nothing.
-    const offerUnit = (r: PricingRule): number | undefined => {
-      if (r.priceTypeId !== null && base?.ref?.kind === 'cart_type') return undefined
-      const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
-      return raw === undefined || (r.priceTypeId === null && !base) ? undefined : discounted(raw, r.discountBp)
     }
     let win: Offer | null = base
     let winRule: PricingRule | null = null
@@ -321,6 +323,7 @@ function createEngine(input: PricingInput) {
     let hasTiers = false
     for (const rs of lists) {
       for (const r of rs) {
+        if (rs === wholeSums && r.threshold > lineSum) break
         // Category lists hold only rules of the line's chain; the unit is the one scope test left (a product's own tier
         // counts in its unit whatever the rule says, as `inScope` has it).
         if (r.kind === 'qty_tier' && r.unit && r.unit !== l.unit && r.productId === null) continue
@@ -329,8 +332,8 @@ function createEngine(input: PricingInput) {
           continue
         }
         if (r.kind === 'qty_tier') hasTiers = true
-        if (measureAlone(r) < r.threshold) continue
-        const u = offerUnit(r)
+        if (measureAlone(r, l, lineSum) < r.threshold) continue
+        const u = offerUnitAlone(r, l, base)
         if (u === undefined) continue
         if (!win || u < winUnit || (u === winUnit && (win.rank > 1 || (win.rank === 1 && r.id < win.id)))) {
           winRule = r
@@ -346,7 +349,7 @@ function createEngine(input: PricingInput) {
     let onTop = personal
     if (cat) {
       const c = cat
-      const ref = cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
+      const ref = labels.get(`c${c.id}`) ?? cachedRef(`c${c.id}`, () => ({ kind: 'category_discount', id: c.id, label: `${c.name}: −${formatPercent(c.discountBp)}` }))
       onTop = [{ bp: c.discountBp, ref }, ...personal]
     }
     const unitKopecks = applyOnTop(win.unitKopecks, onTop)
@@ -359,8 +362,31 @@ function createEngine(input: PricingInput) {
       lineKopecks: lineKopecks(unitKopecks, l.qtyMilli),
       rule: winRule ? ruleRef(winRule, l.unit) : win.ref!,
       discounts: onTop.map((d) => d.ref),
-      nextTier: hasTiers ? nextTierAlone(l, lists, win.unitKopecks, offerUnit, unitKopecks, onTop) : null,
+      nextTier: hasTiers ? nextTierAlone(l, lists, win.unitKopecks, base, unitKopecks, onTop) : null,
     }
+  }
+
+  /** A rule's measure for a line alone: its quantity, its sum at the base price, the turnover, or one position. */
+  function measureAlone(r: PricingRule, l: EngineLine, lineSum: number): number {
+    switch (r.kind) {
+      case 'qty_tier':
+        return l.qtyMilli
+      case 'sum_tier':
+        return lineSum
+      case 'turnover':
+        return company.turnoverKopecks
+      case 'positions':
+        return l.qtyMilli > 0 ? 1 : 0
+      case 'category_discount':
+        return 0
+    }
+  }
+
+  /** What a rule offers a line alone (its type's price or the base's, less its own discount); undefined for nothing. */
+  function offerUnitAlone(r: PricingRule, l: EngineLine, base: Offer | null): number | undefined {
+    if (r.priceTypeId !== null && base?.ref?.kind === 'cart_type') return undefined
+    const raw = r.priceTypeId !== null ? priceOf(l.productId, r.priceTypeId) : base?.unitKopecks
+    return raw === undefined || (r.priceTypeId === null && !base) ? undefined : discounted(raw, r.discountBp)
   }
 
   /** `nextTierOf` for a line alone, where every tier in scope measures the line's own quantity. */
@@ -368,7 +394,7 @@ function createEngine(input: PricingInput) {
     l: EngineLine,
     lists: PricingRule[][],
     winnerUnit: number,
-    offerUnit: (r: PricingRule) => number | undefined,
+    base: Offer | null,
     finalUnit: number,
     onTop: OnTop[],
   ): NextTier | null {
@@ -379,7 +405,7 @@ function createEngine(input: PricingInput) {
       let pre = winnerUnit
       for (const r of tiers) {
         if (l.qtyMilli + add < r.threshold) continue
-        const u = offerUnit(r)
+        const u = offerUnitAlone(r, l, base)
         if (u !== undefined && u < pre) pre = u
       }
       const unit = applyOnTop(pre, onTop)

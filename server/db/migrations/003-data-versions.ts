@@ -1,6 +1,22 @@
 import type { Knex } from 'knex'
 import { createVersionTriggers, dropVersionTriggers } from '../dialect.js'
-import { VERSIONED_TABLES } from '../versions.js'
+
+/** The tables of this migration and their channels (later migrations add their own; `versions.ts` lists them all). */
+const VERSIONED_TABLES: Record<string, string> = {
+  categories: 'catalog',
+  attributes: 'catalog',
+  attribute_options: 'catalog',
+  warehouses: 'catalog',
+  products: 'catalog',
+  packagings: 'catalog',
+  product_attributes: 'catalog',
+  price_types: 'catalog',
+  prices: 'prices',
+  client_groups: 'terms',
+  company_groups: 'terms',
+  company_pricing: 'terms',
+  pricing_rules: 'terms',
+}
 
 /*
  * Data versions: one counter per channel of cached reference data, bumped by a trigger on every row written to a table of

@@ -3,6 +3,7 @@ import * as m001 from './001-foundation.js'
 import * as m002 from './002-catalog-pricing.js'
 import * as m003 from './003-data-versions.js'
 import * as m004 from './004-multi-carts.js'
+import * as m005 from './005-accounts-version.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '002-catalog-pricing': m002,
   '003-data-versions': m003,
   '004-multi-carts': m004,
+  '005-accounts-version': m005,
 }
 
 /** A knex migration source over the explicit list above. */
