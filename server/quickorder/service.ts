@@ -50,6 +50,7 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
   async function resolveLines(parsed: ParsedLine[], o: ResolveOptions = {}): Promise<ResolvedLine[]> {
     const done = new Map<number, ResolvedLine | Pending>()
     const found: { line: ParsedLine; product: FoundProduct; via: ResolvedLine['via']; notes: string[] }[] = []
+    const foundNos = new Set<number>()
     let open: ParsedLine[] = []
     for (const l of parsed) {
       if (l.ignored) done.set(l.no, { ...emptyResolved(l), status: 'ignored', reason: l.ignored })
@@ -58,13 +59,15 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
       else open.push(l)
     }
     const settle = (l: ParsedLine, product: FoundProduct, via: ResolvedLine['via'], notes: string[] = []) => {
-      if (product.is_active) found.push({ line: l, product, via, notes })
-      else done.set(l.no, { ...emptyResolved(l), status: 'inactive', product: brief(product), reason: `Товар ${product.sku} снят с продажи` })
+      if (product.is_active) {
+        found.push({ line: l, product, via, notes })
+        foundNos.add(l.no)
+      } else done.set(l.no, { ...emptyResolved(l), status: 'inactive', product: brief(product), reason: `Товар ${product.sku} снят с продажи` })
     }
     const ambiguous = (l: ParsedLine, list: FoundProduct[], reason: string, suggested: number | null = null) => {
       done.set(l.no, { ...emptyResolved(l), status: 'ambiguous', reason, candidates: list.slice(0, MAX_CANDIDATES).map(brief), suggested })
     }
-    const still = (l: ParsedLine) => !done.has(l.no) && !found.some((f) => f.line === l)
+    const still = (l: ParsedLine) => !done.has(l.no) && !foundNos.has(l.no)
 
     // The buyer's own picks for lines that were ambiguous.
     const picked = new Map<number, number>()

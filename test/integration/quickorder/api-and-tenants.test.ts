@@ -31,7 +31,7 @@ describe('quick order: buyer API and tenant scoping', function () {
     const byLine = new Map((res.body.lines as { line: number }[]).map((l) => [l.line, l as Record<string, unknown>]))
     expect(byLine.get(1)).to.deep.include({
       status: 'matched',
-      product: { id: cat['GRN-ETH-YIR']!.id, sku: 'GRN-ETH-YIR', name: 'Кофе зелёный арабика Эфиопия Иргачеффе', base_unit: 'кг' },
+      product: { id: cat['GRN-ETH-YIR']!.id, sku: 'GRN-ETH-YIR', name: 'Кофе зелёный арабика Эфиопия Иргачеффе Коке', base_unit: 'кг' },
       packaging: { id: cat['GRN-ETH-YIR']!.packs['мешок 30 кг'], name: 'мешок 30 кг', factor: 30 },
       qty_milli: 90_000,
       qty: 90,

@@ -21,11 +21,11 @@ interface Pack {
 }
 
 const CATALOG: { sku: string; name: string; unit: string; price: number; packs: Pack[]; active?: boolean }[] = [
-  { sku: 'GRN-ETH-YIR', name: 'Кофе зелёный арабика Эфиопия Иргачеффе', unit: 'кг', price: 125_000, packs: [{ name: 'мешок 30 кг', factor: 30 }, { name: 'мешок 60 кг', factor: 60 }, { name: 'кг, от 5 кг', factor: 1, min: 5, step: 1 }] },
+  { sku: 'GRN-ETH-YIR', name: 'Кофе зелёный арабика Эфиопия Иргачеффе Коке', unit: 'кг', price: 125_000, packs: [{ name: 'мешок 30 кг', factor: 30 }, { name: 'мешок 60 кг', factor: 60 }, { name: 'кг, от 5 кг', factor: 1, min: 5, step: 1 }] },
   { sku: 'RST-BRA-SER-M', name: 'Кофе в зёрнах Бразилия Серрадо, обжарка средняя под эспрессо', unit: 'кг', price: 140_000, packs: [{ name: 'пачка 1 кг', factor: 1 }, { name: 'коробка 6 × 1 кг', factor: 6 }] },
   { sku: 'RST-BRA-SER-L', name: 'Кофе в зёрнах Бразилия Серрадо, обжарка светлая под фильтр', unit: 'кг', price: 145_000, packs: [{ name: 'пачка 1 кг', factor: 1 }, { name: 'коробка 6 × 1 кг', factor: 6 }] },
-  { sku: 'ECO-CUP-250-DW-WH', name: 'Стакан бумажный 250 мл, двойная стенка, белый', unit: 'шт', price: 950, packs: [{ name: 'шт, кратно 12', factor: 1, min: 12, step: 12 }, { name: 'коробка 50 шт', factor: 50 }, { name: 'короб 1 000 шт', factor: 1000 }] },
-  { sku: 'ECO-LID-80-WH-SP', name: 'Крышка 80 мм с носиком, белая', unit: 'шт', price: 220, packs: [{ name: 'шт, кратно 12', factor: 1, min: 12, step: 12 }, { name: 'рукав 100 шт', factor: 100 }] },
+  { sku: 'CUP-250-DW-WH', name: 'Стакан бумажный 250 мл, двойная стенка, белый', unit: 'шт', price: 950, packs: [{ name: 'шт, кратно 12', factor: 1, min: 12, step: 12 }, { name: 'коробка 50 шт', factor: 50 }, { name: 'короб 1 000 шт', factor: 1000 }] },
+  { sku: 'LID-80-WH-SP', name: 'Крышка 80 мм с носиком, белая', unit: 'шт', price: 220, packs: [{ name: 'шт, кратно 12', factor: 1, min: 12, step: 12 }, { name: 'рукав 100 шт', factor: 100 }] },
   { sku: 'TEA-TGY', name: 'Чай Те Гуань Инь', unit: 'кг', price: 340_000, packs: [{ name: 'пакет 0,5 кг', factor: 0.5 }, { name: 'коробка 5 кг', factor: 5 }, { name: 'кг, от 1 кг', factor: 1, min: 1, step: 0.5 }] },
   { sku: 'OLD-ROB-2023', name: 'Кофе зелёный робуста Вьетнам урожай 2023', unit: 'кг', price: 60_000, packs: [{ name: 'мешок 60 кг', factor: 60 }], active: false },
 ]
