@@ -123,21 +123,38 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
       open = open.filter(still)
     }
 
+    // Products of each rare word (at most WORD_CAP of them), read once however many lines or variants start from it.
+    const wordRows = new Map<string, FoundProduct[]>()
+    const loadWords = async (words: string[]) => {
+      const missing = [...new Set(words)].filter((w) => !wordRows.has(w))
+      for (const w of missing) wordRows.set(w, [])
+      if (missing.length) for (const r of await store.productsByNameWord(db, missing, WORD_CAP + 1)) wordRows.get(r.w)!.push(r)
+    }
+    /** Products whose name has every word, from the rows of the driver word (the same substring test as LIKE). */
+    const having = (words: string[], driver: string) =>
+      (wordRows.get(driver) ?? []).filter((p) => words.every((w) => w === driver || p.name_search.includes(w))).sort(byPopularity)
+
     // 4. Every word of the name (the catalog's name search), each line read from its rarest word.
     const worded = open.filter((l) => l.words.length)
     const fuzzy: ParsedLine[] = []
     if (worded.length) {
       const counts = await countWords(worded.flatMap((l) => l.words))
-      const items: { k: number; words: string[]; driver: string | null }[] = []
-      for (const [i, l] of worded.entries()) {
+      const drivers = new Map<ParsedLine, string>()
+      const common: ParsedLine[] = []
+      for (const l of worded) {
         const d = driverOf(l.words, counts)
         if (d === undefined) fuzzy.push(l)
-        else items.push({ k: i, words: l.words, driver: d })
+        else if (d === null) common.push(l)
+        else drivers.set(l, d)
       }
-      const hits = groupByKey(await store.productsByNameWords(db, items, MAX_CANDIDATES + 1))
-      for (const { k: i } of items) {
-        const l = worded[i]!
-        const list = (hits.get(i) ?? []).sort(byPopularity)
+      await loadWords([...drivers.values()])
+      // Lines made of common words only are searched with all their words at once.
+      const hits = common.length ? groupByKey(await store.productsByNameWords(db, common.map((l, k) => ({ k, words: l.words })), MAX_CANDIDATES + 1)) : new Map<number, FoundProduct[]>()
+      const lists = new Map<ParsedLine, FoundProduct[]>(common.map((l, k) => [l, (hits.get(k) ?? []).sort(byPopularity)]))
+      for (const [l, d] of drivers) lists.set(l, having(l.words, d))
+      for (const l of worded) {
+        const list = lists.get(l)
+        if (!list) continue
         if (list.length === 1) settle(l, list[0]!, 'name')
         else if (list.length > MAX_CANDIDATES) ambiguous(l, list, `Подходят больше ${MAX_CANDIDATES} товаров: выберите или уточните строку`)
         else if (list.length > 1) ambiguous(l, list, 'Подходят несколько товаров: выберите')
@@ -150,28 +167,22 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
     if (fuzzy.length) {
       const variants = fuzzy.map((l) => fuzzyVariants(l.words))
       const counts = await countWords(variants.flat(2))
-      const items: { k: number; words: string[]; driver: string }[] = []
-      const owner: number[] = []
-      for (const [i, vs] of variants.entries()) {
-        for (const v of vs) {
-          const d = driverOf(v, counts)
-          if (!d) continue
-          items.push({ k: owner.length, words: v, driver: d })
-          owner.push(i)
-        }
-      }
-      const hits = items.length ? await store.productsByNameWords(db, items, MAX_CANDIDATES + 1) : []
-      const score = new Map<number, Map<number, { p: FoundProduct; n: number }>>()
-      for (const h of hits) {
-        const i = owner[h.k]!
-        const m = score.get(i) ?? new Map<number, { p: FoundProduct; n: number }>()
-        const s = m.get(h.id) ?? { p: h, n: 0 }
-        s.n++
-        m.set(h.id, s)
-        score.set(i, m)
-      }
+      const plans = variants.map((vs) => vs.flatMap((v) => {
+        const d = driverOf(v, counts)
+        return d ? [{ words: v, driver: d }] : []
+      }))
+      await loadWords(plans.flat().map((p) => p.driver))
       for (const [i, l] of fuzzy.entries()) {
-        const ranked = [...(score.get(i)?.values() ?? [])].sort((a, b) => b.n - a.n || byPopularity(a.p, b.p))
+        // A product found by more variants is the likelier one.
+        const score = new Map<number, { p: FoundProduct; n: number }>()
+        for (const { words, driver } of plans[i]!) {
+          for (const p of having(words, driver).slice(0, MAX_CANDIDATES + 1)) {
+            const s = score.get(p.id) ?? { p, n: 0 }
+            s.n++
+            score.set(p.id, s)
+          }
+        }
+        const ranked = [...score.values()].sort((a, b) => b.n - a.n || byPopularity(a.p, b.p))
         if (!ranked.length) {
           done.set(l.no, { ...emptyResolved(l), reason: l.skuLike ? 'Артикул не найден' : 'Не найдено: исправьте название или впишите артикул' })
           continue

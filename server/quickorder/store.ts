@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/knex.js'
-import { indexableWords, nameWordIds, whereContains, whereNameHasWords, whereStartsWith } from '../db/dialect.js'
+import { indexableWords, nameWordIds, whereNameHasWords, whereStartsWith } from '../db/dialect.js'
 
 /*
  * Set-based catalog reads of the quick order: every query answers many pasted lines at once (an IN list, or one UNION ALL
@@ -99,24 +99,32 @@ export async function nameWordCounts(db: Db, words: string[], cap: number): Prom
 }
 
 /**
- * For each `{k, words, driver}`, up to `limit` active products whose name has every word, most popular first, tagged
- * with `k`. With a `driver` (the line's rarest word, counted by `nameWordCounts`) the read starts from that word's few
- * products and checks the other words on them; without one it is the catalog's name search over all words (FTS5 trigram
- * on SQLite, FULLTEXT on MySQL, LIKE for short words). «Active» is an expression so the planner starts from the name
- * index, not from walking the popularity index.
+ * For each word, up to `limit` active products whose name has it (the caller asks for rare words only, counted by
+ * `nameWordCounts`), tagged with the word: lines and search variants that start from the same word share one read.
  */
-export async function productsByNameWords(db: Db, items: { k: number; words: string[]; driver?: string | null }[], limit: number): Promise<FoundProduct[]> {
-  const rows = await unionAll<{ k: number; words: string[]; driver?: string | null }, FoundProduct>(db, items, ({ k, words, driver }) => {
-    const q = db('products as p')
-    if (driver) {
-      q.whereIn('p.id', nameWordIds(db, driver))
-      for (const w of words) if (w !== driver) whereContains(q, 'p.name_search', w)
-    } else whereNameHasWords(q, db, 'p.id', 'p.name_search', words)
-    return q
+export async function productsByNameWord(db: Db, words: string[], limit: number): Promise<(FoundProduct & { w: string })[]> {
+  const rows = await unionAll<string, FoundProduct & { w: string }>(db, words, (w) =>
+    db('products as p')
+      .whereIn('p.id', nameWordIds(db, w))
+      .whereRaw('(p.is_active + 0) = 1')
+      .limit(limit)
+      .select(db.raw('? as w', [w]), ...COLUMNS),
+  )
+  return rows.map((r) => ({ ...normalize(r), w: String(r.w) }))
+}
+
+/**
+ * For each `{k, words}`, up to `limit` active products whose name has every word, most popular first, tagged with `k`:
+ * the catalog's name search (FTS5 trigram on SQLite, FULLTEXT on MySQL, LIKE for short words), for lines whose words are
+ * all common. «Active» is an expression so the planner starts from the name index, not from walking the popularity index.
+ */
+export async function productsByNameWords(db: Db, items: { k: number; words: string[] }[], limit: number): Promise<FoundProduct[]> {
+  const rows = await unionAll<{ k: number; words: string[] }, FoundProduct>(db, items, ({ k, words }) =>
+    whereNameHasWords(db('products as p'), db, 'p.id', 'p.name_search', words)
       .whereRaw('(p.is_active + 0) = 1')
       .orderBy([{ column: 'p.popularity', order: 'desc' }, { column: 'p.id', order: 'desc' }])
       .limit(limit)
-      .select(db.raw('? as k', [k]), ...COLUMNS)
-  })
+      .select(db.raw('? as k', [k]), ...COLUMNS),
+  )
   return rows.map(normalize)
 }
