@@ -2,6 +2,7 @@
 
 import type { CatalogQuery, CategoryRow, SearchTerms, SortKey } from './types.js'
 import { parseQtyMilli, packagingsToMilli } from '../shared/quantity.js'
+import { groupThousands } from '../shared/money.js'
 
 /** "ec-cup 250.ml" → "ECCUP250ML": the form articles are compared in (upper case, no spaces, dashes, dots, slashes). */
 export function normalizeSku(sku: string): string {
@@ -46,10 +47,10 @@ export function correctQty(wantMilli: number, p: PackagingRule, unit: string): {
 
 /** 36000 → "36 шт", 1500 → "1,5 кг". */
 export function formatQty(milli: number, unit: string): string {
-  const whole = Math.trunc(milli / 1000)
+  const whole = groupThousands(String(Math.trunc(Math.abs(milli) / 1000)))
   const frac = Math.abs(milli % 1000)
-  const num = frac ? `${whole},${String(frac).padStart(3, '0').replace(/0+$/, '')}` : String(whole)
-  return `${num.replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')} ${unit}`
+  const num = frac ? `${whole},${String(frac).padStart(3, '0').replace(/0+$/, '')}` : whole
+  return `${milli < 0 ? '-' : ''}${num} ${unit}`
 }
 
 /** Rows on one catalog page; «Показать ещё» adds the next page. */

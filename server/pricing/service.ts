@@ -31,6 +31,9 @@ export function createPricingService(deps: { db: Db; clock: Clock }) {
   const terms = new VersionedMap<number, CompanyPricing>(20_000)
   const products = new VersionedMap<number, { unit: string; categoryIds: number[] }>(200_000)
   const prices = new VersionedMap<number, Map<number, number>>(50_000)
+  // A line priced alone for a company, by company, product and quantity: a pure function of the data in three channels, so
+  // it is kept under the sum of their counters (which grows whenever any of them does). Catalog pages repeat these.
+  const alone = new VersionedMap<string, PricedLine>(100_000)
 
   const typesAt = (v: Versions) => priceTypes.get(v.catalog, () => store.listPriceTypes(db))
   const termsAt = (v: Versions, companyId: number) => terms.get(v.terms, companyId, () => store.companyPricing(db, companyId))
@@ -95,7 +98,16 @@ export function createPricingService(deps: { db: Db; clock: Clock }) {
      */
     async priceEach(companyId: number, lines: PriceLineInput[], versions?: Versions): Promise<PricedLine[]> {
       if (!lines.length) return []
-      return priceEachLine(await inputFor(companyId, lines, versions))
+      const v = versions ?? (await readVersions(db))
+      const version = v.catalog + v.prices + v.terms
+      const keyOf = (l: PriceLineInput) => `${companyId}:${l.productId}:${l.qtyMilli}`
+      const found = await alone.getMany(version, lines.map(keyOf), async (missing) => {
+        const wanted = new Set(missing)
+        const todo = lines.filter((l) => wanted.has(keyOf(l)))
+        const priced = priceEachLine(await inputFor(companyId, todo, v))
+        return new Map(priced.map((p, i) => [keyOf(todo[i]!), p]))
+      })
+      return lines.map((l) => found.get(keyOf(l))!)
     },
 
     sortPriceTypeIds,

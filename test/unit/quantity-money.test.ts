@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { parseQtyMilli, packagingsToMilli } from '../../server/shared/quantity.js'
-import { discounted, formatRub, lineKopecks, roundKopecks } from '../../server/shared/money.js'
+import { discounted, formatRub, groupThousands, lineKopecks, roundKopecks } from '../../server/shared/money.js'
 import { correctQty, formatQty, normalizeSku, foldText } from '../../server/catalog/rules.js'
 
 describe('quantities, money and packaging rules', () => {
@@ -52,5 +52,8 @@ describe('quantities, money and packaging rules', () => {
     expect(correctQty(0, bag, 'кг')).to.deep.equal({ qtyMilli: 0, note: null })
     expect(formatQty(1_500, 'кг')).to.equal('1,5 кг')
     expect(formatQty(1_234_000, 'шт')).to.equal('1\u00a0234 шт')
+    expect(formatQty(1_234_567_500, 'кг')).to.equal('1\u00a0234\u00a0567,5 кг')
+    expect(formatQty(-500, 'кг')).to.equal('-0,5 кг')
+    expect(['1', '123', '1234', '123456', '1234567'].map(groupThousands)).to.deep.equal(['1', '123', '1\u00a0234', '123\u00a0456', '1\u00a0234\u00a0567'])
   })
 })
