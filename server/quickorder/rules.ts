@@ -501,17 +501,25 @@ export function parseRows(rows: string[][], columns: Columns | null = null): { l
 
 /* ------------------------------------------------------------------ name search */
 
+/** A word without its ending: six letters and more lose two, five letters one; numbers and short words stay. */
+export function stemWord(w: string): string {
+  if (!/^\p{L}+$/u.test(w)) return w
+  return w.length >= 6 ? w.slice(0, -2) : w.length === 5 ? w.slice(0, -1) : w
+}
+
 /**
  * Name search variants for a line the exact words did not find: words of five letters and more lose their ending
  * («эфиопии» → «эфиоп», a typo at the end is forgiven), and with two words or more each word is left out once in turn (a
- * typo anywhere else). Variants without a word of three characters would match half the catalog and are dropped.
+ * typo anywhere else). Variants without a word of three characters would match half the catalog and are dropped. `keep`
+ * is a word known to be rare and present in the catalog (the line's search started from it): every variant keeps it, as
+ * leaving it out could only widen the search to common words.
  */
-export function fuzzyVariants(words: string[]): string[][] {
-  const stem = (w: string) => (w.length >= 6 && /^\p{L}+$/u.test(w) ? w.slice(0, -2) : w.length === 5 && /^\p{L}+$/u.test(w) ? w.slice(0, -1) : w)
-  const stemmed = [...new Set(words.map(stem))]
+export function fuzzyVariants(words: string[], keep: string | null = null): string[][] {
+  const stemmed = [...new Set(words.map(stemWord))]
+  const kept = keep === null ? null : stemWord(keep)
   const out = new Map<string, string[]>()
   const add = (v: string[]) => {
-    if (v.some((w) => w.length >= 3)) out.set(v.join(' '), v)
+    if (v.some((w) => w.length >= 3) && (kept === null || v.includes(kept))) out.set(v.join(' '), v)
   }
   if (stemmed.join(' ') !== words.join(' ')) add(stemmed)
   if (stemmed.length >= 2) stemmed.forEach((_, i) => add(stemmed.filter((_, j) => j !== i)))
@@ -520,6 +528,17 @@ export function fuzzyVariants(words: string[]): string[][] {
 
 /** A word found in more names than this is too common to start a line's search from (the count stops here). */
 export const WORD_CAP = 100
+
+/**
+ * The words of a line in the order they are counted, the likeliest rare one first: a word with digits («12345», «185»)
+ * ahead of letters-only words unless they are much longer, then longer words first, words under three characters never (no name
+ * index answers them). Counting goes down this list only until a rare word turns up, so a line's common words
+ * («кофе», «стакан»), which cost the most to count on MySQL's FULLTEXT, are usually never counted at all.
+ */
+export function driverOrder(words: string[]): string[] {
+  const weight = (w: string) => [...w].length + (/\p{N}/u.test(w) ? 7 : 0)
+  return [...new Set(words)].filter((w) => [...w].length >= 3).sort((a, b) => weight(b) - weight(a))
+}
 
 /**
  * The word to start a line's name search from: the one in the fewest names (counted up to `WORD_CAP`). Undefined when

@@ -8,7 +8,7 @@ import type { MemberCompany } from '../companies/types.js'
 import type { PricedLine } from '../pricing/types.js'
 import * as store from './store.js'
 import type { FoundProduct } from './store.js'
-import { MAX_CANDIDATES, WORD_CAP, countStatuses, driverOf, emptyResolved, finish, fuzzyVariants, lineKey, matchLine, parseRows, textRows, type Pending } from './rules.js'
+import { MAX_CANDIDATES, WORD_CAP, countStatuses, driverOf, driverOrder, emptyResolved, finish, fuzzyVariants, lineKey, matchLine, parseRows, textRows, type Pending } from './rules.js'
 import { readOrderFile } from './spreadsheet.js'
 import type { Choice, Columns, ParsedLine, QuickOrderResult, QuickPackaging, QuickProduct, ResolvedLine } from './types.js'
 
@@ -44,6 +44,31 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
   async function countWords(words: string[]): Promise<Map<string, number>> {
     const { catalog } = await readVersions(db)
     return wordCounts.getMany(catalog, words, (missing) => store.nameWordCounts(db, missing, WORD_CAP))
+  }
+
+  /**
+   * The driver of each word list (see `driverOf`), counting words in rounds: each round counts the next candidate of every
+   * list still undecided (`driverOrder`), so a list stops at its first rare word. One query per round, a round or two in
+   * practice; `maxRounds` stops earlier (search variants: a variant whose first words are common is not worth reading).
+   * null: every word counted is common (or none can be counted); undefined: some word is in no name.
+   */
+  async function pickDrivers(lists: string[][], maxRounds = Infinity): Promise<(string | null | undefined)[]> {
+    const order = lists.map((words) => driverOrder(words).slice(0, maxRounds))
+    const out: (string | null | undefined)[] = lists.map(() => null)
+    const known = new Map<string, number>()
+    let undecided = lists.map((_, i) => i)
+    for (let round = 0; undecided.length; round++) {
+      const ask = undecided.map((i) => order[i]![round]).filter((w): w is string => !!w)
+      if (!ask.length) break
+      for (const [w, n] of await countWords(ask)) known.set(w, n)
+      undecided = undecided.filter((i) => {
+        const d = driverOf(order[i]!.slice(0, round + 1), known)
+        if (d === null && round + 1 < order[i]!.length) return true
+        out[i] = d
+        return false
+      })
+    }
+    return out
   }
 
   /** Resolves parsed lines; every line comes back, in order, with its status. */
@@ -137,12 +162,14 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
     // 4. Every word of the name (the catalog's name search), each line read from its rarest word.
     const worded = open.filter((l) => l.words.length)
     const fuzzy: ParsedLine[] = []
+    // The rare word a line's search started from, when it found nothing: its variants keep that word.
+    const fuzzyKeep = new Map<ParsedLine, string>()
     if (worded.length) {
-      const counts = await countWords(worded.flatMap((l) => l.words))
+      const picked = await pickDrivers(worded.map((l) => l.words))
       const drivers = new Map<ParsedLine, string>()
       const common: ParsedLine[] = []
-      for (const l of worded) {
-        const d = driverOf(l.words, counts)
+      for (const [i, l] of worded.entries()) {
+        const d = picked[i]
         if (d === undefined) fuzzy.push(l)
         else if (d === null) common.push(l)
         else drivers.set(l, d)
@@ -158,17 +185,22 @@ export function createQuickOrderService(deps: { db: Db; pricing: PricingService;
         if (list.length === 1) settle(l, list[0]!, 'name')
         else if (list.length > MAX_CANDIDATES) ambiguous(l, list, `Подходят больше ${MAX_CANDIDATES} товаров: выберите или уточните строку`)
         else if (list.length > 1) ambiguous(l, list, 'Подходят несколько товаров: выберите')
-        else fuzzy.push(l)
+        else {
+          fuzzy.push(l)
+          const d = drivers.get(l)
+          if (d) fuzzyKeep.set(l, d)
+        }
       }
     }
 
     // 5. Forgiving variants of the name, offered for the buyer to confirm, never matched silently. Only variants with a
     //    word rare enough to start from are read: one made of common words only would list half the catalog.
     if (fuzzy.length) {
-      const variants = fuzzy.map((l) => fuzzyVariants(l.words))
-      const counts = await countWords(variants.flat(2))
+      const variants = fuzzy.map((l) => fuzzyVariants(l.words, fuzzyKeep.get(l) ?? null))
+      const chosen = await pickDrivers(variants.flat(), 2)
+      let at = 0
       const plans = variants.map((vs) => vs.flatMap((v) => {
-        const d = driverOf(v, counts)
+        const d = chosen[at++]
         return d ? [{ words: v, driver: d }] : []
       }))
       await loadWords(plans.flat().map((p) => p.driver))

@@ -300,6 +300,12 @@ describe('quick order rules: forgiving name search', () => {
       ['кофе', 'эфиоп'],
     ])
     expect(fuzzyVariants(['ab', 'cd'])).to.deep.equal([])
+    // A rare word the search started from stays in every variant: leaving it out only widens to common words.
+    expect(fuzzyVariants(['кофе', 'эфиопя', '12345'], '12345')).to.deep.equal([
+      ['кофе', 'эфио', '12345'],
+      ['эфио', '12345'],
+      ['кофе', '12345'],
+    ])
   })
 
   it('starts from the rarest word; no query when a word is in no name; all words at once when every word is common', () => {
