@@ -52,10 +52,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Loads one URL with autocannon for `seconds` after a second of warm-up and prints `{"bench","case","engine","p50_ms","p95_ms","rps","non2xx"}`.
+ * Loads one URL with autocannon for `seconds` after a second of warm-up and prints `{"bench","case","engine","p50_ms","p95_ms","rps","non2xx"}`,
+ * with `ceiling_rps` and `share_of_ceiling` when a ceiling measured just before is given.
  * Latencies come from every response, so p95 is exact rather than autocannon's nearest bucket.
  */
-export async function load(bench: string, kase: string, o: { url: string; headers?: Record<string, string>; seconds?: number; connections?: number }) {
+export async function load(
+  bench: string,
+  kase: string,
+  o: { url: string; headers?: Record<string, string>; seconds?: number; connections?: number },
+  ceilingRps?: number,
+): Promise<{ rps: number }> {
   // One unmeasured second first: connections open, code paths compile, and caches fill as they would on a running server.
   await new Promise<void>((resolve, reject) => {
     autocannon({ url: o.url, headers: o.headers, duration: 1, connections: o.connections ?? 10 }, (err) => (err ? reject(err) : resolve()))
@@ -76,6 +82,8 @@ export async function load(bench: string, kase: string, o: { url: string; header
     p95_ms: Number(percentile(times, 95).toFixed(2)),
     rps: Math.round(result.requests.average),
     non2xx: result.non2xx,
+    ...(ceilingRps ? { ceiling_rps: ceilingRps, share_of_ceiling: Number((result.requests.average / ceilingRps).toFixed(2)) } : {}),
   }
   process.stdout.write(JSON.stringify(line) + '\n')
+  return line
 }

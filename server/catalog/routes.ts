@@ -51,7 +51,7 @@ export function catalogRoutes(deps: AppDeps): Router {
 
   async function renderList(req: Request, res: Response, params: Record<string, unknown>, categoryId: number | null, typed?: Map<number, TypedRow>) {
     const query = parseCatalogQuery(params, { categoryId })
-    const vm = presentCatalog(await catalog.list(memberOf(req).id, query, typed))
+    const vm = presentCatalog(await catalog.list(memberOf(req).id, query, typed, { versions: req.versions }))
     res.locals.searchQuery = query.q
     if (params.part === 'rows') {
       res.render('pages/catalog/rows', { layout: false, rows: vm.rows, moreUrl: vm.moreUrl, partials: partials() })

@@ -308,10 +308,11 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     /**
      * One page of the catalog for the company: the category (404 when it does not exist), the search tiers, filters and
      * sort of the query, rows priced with what the buyer typed (`typed`, from the no-JavaScript recalculation), the facets
-     * (skipped with `facets: false`, as the API does) and the category tree.
+     * (skipped with `facets: false`, as the API does) and the category tree. `o.versions`: the counters the request
+     * already read, if any.
      */
-    async list(companyId: number, q: CatalogQuery, typed: Map<number, TypedRow> = new Map(), o: { facets?: boolean } = {}) {
-      const v = await readVersions(db)
+    async list(companyId: number, q: CatalogQuery, typed: Map<number, TypedRow> = new Map(), o: { facets?: boolean; versions?: Versions } = {}) {
+      const v = o.versions ?? (await readVersions(db))
       const ref = await reference(v)
       const { categories, warehouses } = ref
       const category = q.categoryId === null ? null : categories.find((c) => c.id === q.categoryId) ?? null

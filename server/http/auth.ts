@@ -51,14 +51,19 @@ export function createIdentityMiddleware(deps: { db: Db; accounts: AccountsServi
     if (s.userId) {
       const userId = s.userId
       const expired = !s.createdAt || deps.clock.now().getTime() - s.createdAt > deps.config.session.absoluteMs
-      const who = expired ? undefined : await known.get((await readVersions(deps.db)).accounts, userId, () => load(userId))
+      let who: Who | undefined
+      if (!expired) {
+        const v = await readVersions(deps.db)
+        req.versions = v
+        who = await known.get(v.accounts, userId, () => load(userId))
+      }
       const user = who?.user
       if (!user || !user.is_active) {
         await endSession(req)
         return res.redirect(303, `/login?expired=1&next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}`)
       }
       req.user = user
-      req.companies = who.companies
+      req.companies = who!.companies
       const current = req.companies.find((c) => c.id === s.currentCompanyId) ?? req.companies[0]
       if ((current?.id ?? null) !== (s.currentCompanyId ?? null)) s.currentCompanyId = current?.id ?? null
       req.member = current

@@ -1,6 +1,7 @@
 import type { Request } from 'express'
 import type { UserRow } from '../accounts/store.js'
 import type { MemberCompany } from '../companies/types.js'
+import type { Versions } from '../db/versions.js'
 import { NotFound } from '../shared/errors.js'
 
 declare global {
@@ -15,6 +16,8 @@ declare global {
       companies?: MemberCompany[]
       /** Set by the API token middleware. */
       apiTokenId?: number
+      /** The data versions read once for this request by the identity middleware (see `db/versions.ts`). */
+      versions?: Versions
     }
   }
 }
