@@ -29,6 +29,10 @@ import { CART_FORM_PATHS, cartFormParser, cartsRoutes, miniCartLocals } from './
 import { cartTypesAdminRoutes } from './carts/admin-routes.js'
 import type { CatalogService } from './catalog/service.js'
 import type { QuickOrderService } from './quickorder/service.js'
+import type { OrdersService } from './orders/service.js'
+import type { StockService } from './stock/service.js'
+import { ORDER_FORM_PATHS, orderFormParser, ordersRoutes } from './orders/routes.js'
+import { ordersAdminRoutes } from './orders/admin-routes.js'
 import { QUICK_ORDER_FORM_PATHS, quickOrderFormParser, quickOrderRoutes } from './quickorder/routes.js'
 import { CATALOG_FORM_PATHS, catalogFormParser, catalogRoutes } from './catalog/routes.js'
 import { accountsRoutes } from './accounts/routes.js'
@@ -58,6 +62,8 @@ export interface AppDeps {
   carts: CartsService
   catalog: CatalogService
   quickOrder: QuickOrderService
+  stock: StockService
+  orders: OrdersService
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -114,6 +120,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(CATALOG_FORM_PATHS, catalogFormParser)
   app.use(CART_FORM_PATHS, cartFormParser)
   app.use(QUICK_ORDER_FORM_PATHS, quickOrderFormParser)
+  app.use(ORDER_FORM_PATHS, orderFormParser)
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '200kb' }))
   app.use(
@@ -143,11 +150,13 @@ export function buildApp(deps: AppDeps): Express {
   app.use(cartsRoutes(deps))
   app.use(catalogRoutes(deps))
   app.use(quickOrderRoutes({ ...deps, upload }))
+  app.use(ordersRoutes(deps))
   app.use('/admin', adminRoutes({ ...deps, upload }))
   app.use('/admin', documentsAdminRoutes({ ...deps, upload }))
   app.use('/admin', pricingAdminRoutes(deps))
   app.use('/admin', catalogAdminRoutes(deps))
   app.use('/admin', cartTypesAdminRoutes(deps))
+  app.use('/admin', ordersAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

@@ -42,6 +42,7 @@ const schema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(300),
   OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  ORDER_MIN_SUM_RUB: z.coerce.number().min(0).max(1e9).default(0),
 })
 
 export type Env = z.infer<typeof schema>
@@ -65,6 +66,8 @@ export interface Config {
   timezone: string
   outbox: { intervalSeconds: number; maxAttempts: number }
   api: { ratePerMinute: number }
+  /** Checkout: the smallest order sum (kopecks; 0: none). */
+  orders: { minSumKopecks: number }
 }
 
 /**
@@ -133,5 +136,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     timezone: e.TIMEZONE,
     outbox: { intervalSeconds: e.OUTBOX_INTERVAL_SECONDS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     api: { ratePerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    orders: { minSumKopecks: Math.round(e.ORDER_MIN_SUM_RUB * 100) },
   }
 }

@@ -19,6 +19,8 @@ import { createPricingService } from './pricing/service.js'
 import { createCartsService } from './carts/service.js'
 import { createCatalogService } from './catalog/service.js'
 import { createQuickOrderService } from './quickorder/service.js'
+import { createStockService } from './stock/service.js'
+import { createOrdersService } from './orders/service.js'
 import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
@@ -68,6 +70,8 @@ export function compose(o: {
   const carts = createCartsService({ db, clock, pricing, points, companies })
   const catalog = createCatalogService({ db, clock, pricing })
   const quickOrder = createQuickOrderService({ db, pricing, carts })
+  const stock = createStockService({ db })
+  const orders = createOrdersService({ db, clock, timezone: config.timezone, minSumKopecks: config.orders.minSumKopecks, pricing, stock, carts, points, companies })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -75,7 +79,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, dispatcher }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

@@ -77,7 +77,7 @@ export interface CartChoices {
 }
 
 /** Staff of a cart type's price type read as the label the pricing explanation shows. */
-function overrideOf(type: CartTypeView | null): PriceTypeOverride | null {
+export function overrideOf(type: CartTypeView | null): PriceTypeOverride | null {
   return type?.price_type_id ? { priceTypeId: type.price_type_id, label: `корзина «${type.name}»` } : null
 }
 

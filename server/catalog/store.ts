@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/knex.js'
 import { insertId, joinInOrder, whereNameHasWords, whereStartsWith } from '../db/dialect.js'
+import { stockWithBlends } from '../stock/store.js'
 import type {
   AttributeRow,
   AttributeValueRow,
@@ -130,14 +131,34 @@ function applyFilter(db: Db, q: Knex.QueryBuilder, f: ProductFilter, plan: Plan)
     q.whereIn('p.id', sub)
   }
   if (f.inStock) {
-    q.whereExists(
-      db('stock as s')
-        .join('warehouses as w', 'w.id', 's.warehouse_id')
-        .whereRaw('s.product_id = p.id')
-        .where('w.is_active', true)
-        .whereNot('w.kind', 'transit')
-        .whereRaw('s.on_hand_milli > s.reserved_milli')
-        .select(db.raw('1')),
+    // A blend is in stock where every one of its components is available for at least one thousandth of the blend.
+    const blendInStock = (w: Knex.QueryBuilder) =>
+      w
+        .whereExists(db('blend_recipes as r0').whereRaw('r0.product_id = p.id').select(db.raw('1')))
+        .whereExists(
+          db('warehouses as bw')
+            .where('bw.is_active', true)
+            .whereNot('bw.kind', 'transit')
+            .whereNotExists(
+              db('blend_recipes as r')
+                .whereRaw('r.product_id = p.id')
+                .whereNotExists(db('stock as bs').whereRaw('bs.warehouse_id = bw.id AND bs.product_id = r.component_id AND (bs.on_hand_milli - bs.reserved_milli) * 1000 >= r.qty_milli').select(db.raw('1')))
+                .select(db.raw('1')),
+            )
+            .select(db.raw('1')),
+        )
+    q.where((w) =>
+      w
+        .whereExists(
+          db('stock as s')
+            .join('warehouses as w', 'w.id', 's.warehouse_id')
+            .whereRaw('s.product_id = p.id')
+            .where('w.is_active', true)
+            .whereNot('w.kind', 'transit')
+            .whereRaw('s.on_hand_milli > s.reserved_milli')
+            .select(db.raw('1')),
+        )
+        .orWhere(blendInStock),
     )
   }
   return q
@@ -292,11 +313,12 @@ export async function productsByName(db: Db, categoryId: number | null, after: {
   return rows.map((r: ProductRow & { name_search: string }) => ({ ...normalizeProduct(r), name_search: r.name_search }))
 }
 
-/** Stock rows of the given products at every warehouse. */
-export async function stockOf(db: Db, productIds: number[]): Promise<StockRow[]> {
-  if (!productIds.length) return []
-  const rows: StockRow[] = await db('stock').whereIn('product_id', productIds).select('warehouse_id', 'product_id', 'on_hand_milli', 'reserved_milli')
-  return rows.map((r) => ({ ...r, on_hand_milli: Number(r.on_hand_milli), reserved_milli: Number(r.reserved_milli) }))
+/**
+ * Stock rows of the given products at every warehouse, in one query. A blend (a product with a recipe) gets rows derived
+ * from its components' stock: its availability per warehouse as `on_hand_milli`, nothing reserved (`stock/store.ts`).
+ */
+export function stockOf(db: Db, productIds: number[]): Promise<StockRow[]> {
+  return stockWithBlends(db, productIds)
 }
 
 /** Attribute values of the given products (only of `attributeIds` when given), with the option's text for list values. */

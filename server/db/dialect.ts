@@ -205,3 +205,37 @@ export function nameWordIds(db: Knex, word: string): Knex.QueryBuilder {
   if (engineOf(db) === 'sqlite') return db('products_fts').whereRaw('products_fts MATCH ?', [`"${word.replace(/"/g, '""')}"`]).select('rowid as id')
   return db('products').whereRaw('MATCH(??) AGAINST (? IN BOOLEAN MODE)', ['name_search', `+${word}*`]).select('id')
 }
+
+/**
+ * True when a transaction failed only because of concurrency and may simply run again: a deadlock or a lock wait timeout on
+ * MySQL/MariaDB (InnoDB rolls the transaction back), or a busy or locked SQLite database (another process wrote).
+ */
+export function isRetryableTxError(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string }
+  return (
+    e?.code === 'ER_LOCK_DEADLOCK' ||
+    e?.errno === 1213 ||
+    e?.code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    e?.errno === 1205 ||
+    e?.code === 'SQLITE_BUSY' ||
+    e?.code === 'SQLITE_BUSY_SNAPSHOT' ||
+    e?.code === 'SQLITE_LOCKED' ||
+    /database is locked|Deadlock found/i.test(e?.message ?? '')
+  )
+}
+
+/**
+ * Runs `fn` in a transaction and runs it again, up to `attempts` times with a short random pause, when the engine gave up
+ * on it for concurrency alone (`isRetryableTxError`): InnoDB deadlocks and lock wait timeouts, SQLite busy errors. `fn`
+ * must be safe to repeat (everything it wrote was rolled back). Other errors and the last failure propagate.
+ */
+export async function transactionWithRetry<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn)
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableTxError(err)) throw err
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20 * attempt) + 1))
+    }
+  }
+}

@@ -4,6 +4,7 @@ import * as m002 from './002-catalog-pricing.js'
 import * as m003 from './003-data-versions.js'
 import * as m004 from './004-multi-carts.js'
 import * as m005 from './005-accounts-version.js'
+import * as m006 from './006-orders.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '003-data-versions': m003,
   '004-multi-carts': m004,
   '005-accounts-version': m005,
+  '006-orders': m006,
 }
 
 /** A knex migration source over the explicit list above. */

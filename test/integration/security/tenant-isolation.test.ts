@@ -4,6 +4,7 @@ import { startApp, type TestApp } from '../../support/app.js'
 import { buyer, createCompany, createProduct, createUser } from '../../support/factories.js'
 import { JPEG_4x3, pdf } from '../../support/images.js'
 import { fillPath, listRoutes, type RouteInfo } from '../../support/routes.js'
+import { addToLine, insertCart } from '../../../server/carts/store.js'
 
 /*
  * WSTG ATHZ-04: a person of company A gets 404 for every URL of company B's objects, and nothing of B changes. The routes
@@ -22,6 +23,7 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/api/v1/products/:sku': 'the catalog is shared by all buyers, only prices differ (catalog API tests)',
   '/api/v1/carts/:id': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
   '/api/v1/carts/:id/lines': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
+  '/api/v1/orders/:number': 'buyer API with a Bearer token, not a session: isolation tested in orders/api.test.ts',
 }
 
 interface Victim {
@@ -34,6 +36,7 @@ interface Victim {
   sessionKey: string
   cartLine: number
   cart: number
+  order: string
 }
 
 /** Company B with one object of every kind, made through the real HTTP routes. */
@@ -47,6 +50,12 @@ async function victim(app: TestApp): Promise<Victim> {
   expect((await b.browser.post('/company/api-tokens', { name: 'Б' })).status).to.equal(200)
   const product = await createProduct(app)
   expect((await b.browser.post('/cart/add', { [`qty[${product.id}]`]: '2', [`pack[${product.id}]`]: String(product.packagingId) })).status).to.equal(303)
+  // An order placed from a cart of its own (no cart type, so nothing depends on other tests' types or stock).
+  await app.c.db('companies').where({ id: b.company.id }).update({ status: 'verified' })
+  const orderCart = await insertCart(app.c.db, b.company.id, { name: 'Для заказа', cart_type_id: null, client_ref: '', payer_company_id: null, point_id: null }, null, Date.now())
+  await addToLine(app.c.db, orderCart, product.id, product.packagingId, 3000, Date.now())
+  const placed = await b.browser.post('/checkout', { action: 'place', cart_id: String(orderCart) })
+  expect(placed.status, placed.text).to.equal(303)
   const q = (t: string) => app.c.db(t).where({ company_id: b.company.id })
   const session = await app.c.db('sessions').where({ user_id: b.user.id }).first()
   return {
@@ -59,6 +68,7 @@ async function victim(app: TestApp): Promise<Victim> {
     sessionKey: session.sid.slice(0, 8),
     cartLine: (await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': b.company.id }).first('l.id')).id,
     cart: (await q('carts').first()).id,
+    order: (await q('orders').first()).number,
   }
 }
 
@@ -74,6 +84,10 @@ async function stateOf(app: TestApp, v: Victim) {
     invitations: await q('invitations'),
     carts: await q('carts'),
     cartLines: await app.c.db('cart_lines as l').join('carts as c', 'c.id', 'l.cart_id').where({ 'c.company_id': v.companyId }).select('l.*'),
+    orders: await q('orders'),
+    orderLines: await app.c.db('order_lines as l').join('orders as o', 'o.id', 'l.order_id').where({ 'o.company_id': v.companyId }).select('l.*'),
+    orderEvents: await app.c.db('order_events as e').join('orders as o', 'o.id', 'e.order_id').where({ 'o.company_id': v.companyId }).select('e.*'),
+    shipments: await app.c.db('order_shipments as s').join('orders as o', 'o.id', 's.order_id').where({ 'o.company_id': v.companyId }).select('s.*'),
     tokens: (await q('api_tokens')).map((t: { last_used_at: unknown }) => ({ ...t, last_used_at: null })),
     sessions: (await app.c.db('sessions').whereIn('user_id', app.c.db('company_members').where({ company_id: v.companyId }).select('user_id'))).map((s: { sid: string }) => s.sid),
   }
@@ -90,6 +104,7 @@ function targetOf(r: RouteInfo, v: Victim): string | number {
   if (p.startsWith('/account/sessions/')) return v.sessionKey
   if (p.startsWith('/cart/lines/')) return v.cartLine
   if (p.startsWith('/carts/')) return v.cart
+  if (p.startsWith('/orders/')) return v.order
   if (p.startsWith('/admin/outbox/')) return 1
   if (p.startsWith('/admin/')) return v.companyId
   throw new Error(`${r.method} ${p} takes a parameter but is not in the tenant isolation matrix: add it to targetOf or NOT_COMPANY_OBJECTS`)
