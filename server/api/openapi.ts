@@ -1,5 +1,6 @@
 import { cartsOpenApi } from '../carts/openapi.js'
 import { quickOrderOpenApi } from '../quickorder/openapi.js'
+import { ordersOpenApi } from '../orders/openapi.js'
 
 /**
  * The OpenAPI 3.1 description of the buyer API, served at /api/v1/openapi.json. Every issue that adds an endpoint adds its
@@ -27,6 +28,7 @@ export function openApiDocument(publicUrl: string) {
       schemas: {
         ...cartsOpenApi.schemas,
         ...quickOrderOpenApi.schemas,
+        ...ordersOpenApi.schemas,
         Error: error,
         User: {
           type: 'object',
@@ -122,6 +124,7 @@ export function openApiDocument(publicUrl: string) {
     paths: {
       ...cartsOpenApi.paths,
       ...quickOrderOpenApi.paths,
+      ...ordersOpenApi.paths,
       '/me': {
         get: {
           operationId: 'getMe',

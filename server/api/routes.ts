@@ -12,6 +12,7 @@ import { API_MAX_PER_PAGE, parseCatalogQuery } from '../catalog/rules.js'
 import { apiProductCard, apiProductsPage } from '../catalog/present.js'
 import { quickOrderApiRoutes } from '../quickorder/routes.js'
 import { cartsApiRoutes } from '../carts/api-routes.js'
+import { ordersApiRoutes } from '../orders/api-routes.js'
 
 /** The buyer API under /api/v1: Bearer tokens, JSON in and out, no cookies and therefore no CSRF. */
 export function apiRoutes(deps: AppDeps): Router {
@@ -65,6 +66,8 @@ export function apiRoutes(deps: AppDeps): Router {
   r.use(cartsApiRoutes(deps))
 
   r.use(quickOrderApiRoutes(deps))
+
+  r.use(ordersApiRoutes(deps))
 
   r.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { status: 404, message: 'Нет такого метода API' } })
