@@ -296,6 +296,7 @@ export function twoPartPlan(
       errors.push(`${l.sku}: количество — число, например 2 или 1,5 (вы ввели «${text.slice(0, 20)}»)`)
       continue
     }
+    if (l.factorMilli > 0 && count % 1000 !== 0) errors.push(`${l.sku}: делите целыми упаковками по ${formatQty(l.factorMilli, l.unit)}`)
     const q = l.factorMilli > 0 ? Math.round((count * l.factorMilli) / 1000) : count
     if (q > l.qtyMilli) errors.push(`${l.sku}: в первую отгрузку больше, чем в заказе (${formatQty(l.qtyMilli, l.unit)})`)
     first.set(l.id, q)
