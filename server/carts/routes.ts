@@ -223,7 +223,7 @@ export function miniCartLocals(deps: Pick<AppDeps, 'carts' | 'logger'>) {
       const cb = typeof options === 'function' ? (options as (err: Error, html: string) => void) : callback
       if (opts?.layout === false || res.locals.miniCart !== undefined) return render(view, opts, cb)
       deps.carts
-        .mini(member)
+        .mini(member, req.versions)
         .then((m) => {
           res.locals.miniCart = presentMiniCart(m)
         })

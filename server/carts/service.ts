@@ -1,4 +1,6 @@
 import type { Db } from '../db/knex.js'
+import { readVersions, type Versions } from '../db/versions.js'
+import { VersionedValue } from '../shared/cache.js'
 import type { Clock } from '../shared/clock.js'
 import { Forbidden, NotFound, Validation } from '../shared/errors.js'
 import { can } from '../companies/rules.js'
@@ -95,6 +97,8 @@ export function createCartsService(deps: {
   companies: { listForUser(userId: number): Promise<MemberCompany[]>; forMember(userId: number, companyId: number): Promise<MemberCompany | undefined> }
 }) {
   const { db, clock, pricing, points, companies } = deps
+  // Every cart type, for the header of every page: cached with the catalog's data version (`db/versions.ts`).
+  const allTypes = new VersionedValue<CartTypeView[]>()
   const now = () => clock.now().getTime()
 
   function requireOrder(member: MemberCompany): void {
@@ -483,15 +487,17 @@ export function createCartsService(deps: {
     /**
      * The mini-cart of the header: every cart with its lines counted per top-level category (one grouped query), and the
      * current cart's money per category (its lines priced, no other cart's). Empty carts cost nothing beyond the list.
+     * `versions`: the data versions the request already read, if any.
      */
-    async mini(member: MemberCompany) {
-      const [carts, types] = await Promise.all([store.listCarts(db, member.id), store.listCartTypes(db, { all: true })])
+    async mini(member: MemberCompany, versions?: Versions) {
+      const v = versions ?? (await readVersions(db))
+      const [carts, types] = await Promise.all([store.listCarts(db, member.id), allTypes.get(v.catalog, () => store.listCartTypes(db, { all: true }))])
       const current = carts.reduce<CartListRow | null>((best, c) => (!best || c.last_used_at > best.last_used_at || (c.last_used_at === best.last_used_at && c.id > best.id) ? c : best), null)
       if (!carts.some((c) => c.positions > 0)) return { carts, current, types, counts: [], lines: [], prices: null }
       const type = types.find((t) => t.id === current?.cart_type_id) ?? null
       const [counts, lines] = await Promise.all([store.categoryCounts(db, member.id), current && current.positions > 0 ? store.lineDetails(db, current.id) : Promise.resolve([])])
       const prices = lines.length
-        ? await pricing.priceLines(member.id, lines.map((l) => ({ productId: l.product_id, qtyMilli: l.qty_milli })), undefined, { priceTypeOverride: overrideOf(type) })
+        ? await pricing.priceLines(member.id, lines.map((l) => ({ productId: l.product_id, qtyMilli: l.qty_milli })), v, { priceTypeOverride: overrideOf(type) })
         : null
       return { carts, current, types, counts, lines, prices }
     },

@@ -6,6 +6,9 @@ import { NotFound } from '../shared/errors.js'
 import type { PricingService } from '../pricing/service.js'
 import type { PriceLineInput, PricedLine } from '../pricing/types.js'
 import * as store from './store.js'
+import * as stockStore from '../stock/store.js'
+import { blendStockFromRecipes } from '../stock/rules.js'
+import type { RecipeComponent } from '../stock/types.js'
 import { COUNT_CAP, availableMilli, packagingRule, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
 import { createWarehousesAdmin } from './warehouses.js'
 import type {
@@ -76,6 +79,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   const referenceCache = new VersionedValue<Reference>()
   const cardCache = new VersionedMap<number, Card>(30_000)
   const boundsCache = new VersionedMap<number, { min: number | null; max: number | null }>(1_000)
+  const recipesCache = new VersionedValue<Map<number, RecipeComponent[]>>()
   // Pages of listings by their filter, tiers, sort and position: the same search paged or repeated by many buyers (or
   // the catalog's first page) is read once per version. Price sorts also depend on the prices, so their version is the
   // sum of both counters (it grows whenever either does). «В наличии» depends on stock, which is never cached.
@@ -222,8 +226,13 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   }
 
   /** Rows for products without prices: packagings, stock, key values and the typed quantity; only the stock is read. */
-  async function assembleRows(items: Card[], typed: Map<number, TypedRow>): Promise<Omit<CatalogRow, 'price'>[]> {
-    const stock = await store.stockOf(db, items.map((c) => c.product.id))
+  async function assembleRows(v: Versions, items: Card[], typed: Map<number, TypedRow>): Promise<Omit<CatalogRow, 'price'>[]> {
+    // Blends show what their components allow: the recipes are cached with the catalog, the stock is read fresh in one
+    // query for the products and the components of the blends among them.
+    const ids = items.map((c) => c.product.id)
+    const recipes = await recipesCache.get(v.catalog, () => stockStore.allRecipes(db))
+    const components = ids.flatMap((id) => (recipes.get(id) ?? []).map((c) => c.componentId))
+    const stock = blendStockFromRecipes(ids, await stockStore.stockRows(db, [...ids, ...components]), recipes)
     const availableOf = new Map<number, Map<number, number>>()
     for (const s of stock) {
       const m = availableOf.get(s.product_id) ?? new Map<number, number>()
@@ -248,7 +257,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
 
   /** Full rows for products: packagings, stock, key values, the typed quantity and the company's price. */
   async function buildRows(v: Versions, companyId: number, items: Card[], typed: Map<number, TypedRow>): Promise<CatalogRow[]> {
-    const rows = await assembleRows(items, typed)
+    const rows = await assembleRows(v, items, typed)
     const priced = await priceRows(v, companyId, rows.map((r) => ({ productId: r.product.id, qtyMilli: r.qtyMilli })))
     return rows.map((r, i) => ({ ...r, price: priced[i]! }))
   }
@@ -258,7 +267,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
    * packagings), in one call: `price` is the first packaging's, `packPrices` one per packaging.
    */
   async function rowsWithPackPrices(v: Versions, companyId: number, items: Card[]) {
-    const rows = await assembleRows(items, new Map())
+    const rows = await assembleRows(v, items, new Map())
     const lines = rows.flatMap((r) =>
       r.packagings.length
         ? r.packagings.map((p) => ({ productId: r.product.id, qtyMilli: rowQuantity('', packagingRule(p), r.product.base_unit).qtyMilli }))

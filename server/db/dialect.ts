@@ -35,6 +35,12 @@ export async function insertId(db: Knex, table: string, row: Record<string, unkn
   return Number(Array.isArray(res) ? res[0] : res)
 }
 
+/** The rows of a plain SQL query with `?` bindings, on either engine (`knex.raw` answers in each driver's own shape). */
+export async function rawRows<T>(db: Knex, sql: string, bindings: readonly (string | number)[]): Promise<T[]> {
+  const res = await db.raw(sql, bindings as (string | number)[])
+  return (engineOf(db) === 'sqlite' ? res : res[0]) as T[]
+}
+
 /** Drops every table of the connected database (tests only). */
 export async function dropAllTables(db: Knex): Promise<void> {
   if (engineOf(db) === 'sqlite') {

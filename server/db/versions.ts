@@ -17,7 +17,7 @@ import type { Db } from './knex.js'
 
 export type Channel = 'catalog' | 'prices' | 'terms' | 'accounts'
 
-/** Which channel each versioned table bumps (triggers made by migrations 003 and 005; a test checks they all exist). */
+/** Which channel each versioned table bumps (triggers made by migrations 003, 005 and 007; a test checks they all exist). */
 export const VERSIONED_TABLES: Record<string, Channel> = {
   categories: 'catalog',
   attributes: 'catalog',
@@ -27,6 +27,8 @@ export const VERSIONED_TABLES: Record<string, Channel> = {
   packagings: 'catalog',
   product_attributes: 'catalog',
   price_types: 'catalog',
+  blend_recipes: 'catalog',
+  cart_types: 'catalog',
   prices: 'prices',
   client_groups: 'terms',
   company_groups: 'terms',

@@ -125,6 +125,28 @@ export interface BlendStockRow {
 }
 
 /**
+ * `withBlendStock` for stock rows read by product (`rows` hold the products' own rows and their components' rows) and the
+ * recipes of the blends among `productIds`: what the catalog shows for those products.
+ */
+export function blendStockFromRecipes(productIds: readonly number[], rows: readonly StockLike[], recipes: ReadonlyMap<number, readonly RecipeComponent[]>): StockLike[] {
+  const byProduct = new Map<number, StockLike[]>()
+  for (const r of rows) byProduct.set(r.product_id, [...(byProduct.get(r.product_id) ?? []), r])
+  const wanted = new Set(productIds)
+  const components: BlendStockRow[] = []
+  for (const blendId of wanted) {
+    for (const c of recipes.get(blendId) ?? []) {
+      const at = byProduct.get(c.componentId) ?? []
+      if (!at.length) components.push({ blend_id: blendId, component_id: c.componentId, per_unit_milli: c.perUnitMilli, warehouse_id: null, on_hand_milli: null, reserved_milli: null })
+      for (const s of at) {
+        components.push({ blend_id: blendId, component_id: c.componentId, per_unit_milli: c.perUnitMilli, warehouse_id: s.warehouse_id, on_hand_milli: s.on_hand_milli, reserved_milli: s.reserved_milli })
+      }
+    }
+  }
+  const own = rows.filter((r) => wanted.has(r.product_id))
+  return components.length ? withBlendStock(own, components) : own
+}
+
+/**
  * The stock rows the catalog and carts show: stock products as they are, and for each blend one derived row per warehouse
  * where any of its components is stocked, with the blend's availability as `on_hand_milli` and nothing reserved (its
  * reservations are on the components already). A blend's own stock rows, if any, are ignored: it is made to order.

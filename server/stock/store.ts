@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js'
+import { rawRows } from '../db/dialect.js'
 import type { RecipeComponent } from './types.js'
 import { withBlendStock, type BlendStockRow, type StockLike } from './rules.js'
 
@@ -33,6 +34,41 @@ export async function recipesOf(db: Db, productIds: number[]): Promise<Map<numbe
     out.set(r.product_id, list)
   }
   return out
+}
+
+/** Every recipe, by blend (a few hundred rows at most; the catalog caches it under the catalog's data version). */
+export async function allRecipes(db: Db): Promise<Map<number, RecipeComponent[]>> {
+  const out = new Map<number, RecipeComponent[]>()
+  const rows: { product_id: number; component_id: number; qty_milli: number | string }[] = await db('blend_recipes')
+    .orderBy([{ column: 'product_id' }, { column: 'component_id' }])
+    .select('product_id', 'component_id', 'qty_milli')
+  for (const r of rows) {
+    const list = out.get(Number(r.product_id)) ?? []
+    list.push({ componentId: Number(r.component_id), perUnitMilli: Number(r.qty_milli) })
+    out.set(Number(r.product_id), list)
+  }
+  return out
+}
+
+/**
+ * The stock rows of the given products at every warehouse, as stored. Plain SQL: a catalog page reads it fresh on every
+ * request, and the query builder's compilation of a hundred-value IN list cost more than the query.
+ */
+export async function stockRows(db: Db, productIds: number[]): Promise<StockLike[]> {
+  if (!productIds.length) return []
+  const ids = [...new Set(productIds.map(Number))]
+  const rows = await rawRows<StockLike>(
+    db,
+    `SELECT warehouse_id, product_id, on_hand_milli, reserved_milli FROM stock WHERE product_id IN (${ids.map(() => '?').join(', ')})`,
+    ids,
+  )
+  for (const r of rows) {
+    r.warehouse_id = Number(r.warehouse_id)
+    r.product_id = Number(r.product_id)
+    r.on_hand_milli = Number(r.on_hand_milli)
+    r.reserved_milli = Number(r.reserved_milli)
+  }
+  return rows
 }
 
 /** Replaces a product's recipe (the 1C import, staff, the demo seed and tests). */

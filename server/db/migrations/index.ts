@@ -5,6 +5,7 @@ import * as m003 from './003-data-versions.js'
 import * as m004 from './004-multi-carts.js'
 import * as m005 from './005-accounts-version.js'
 import * as m006 from './006-orders.js'
+import * as m007 from './007-more-versions.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '004-multi-carts': m004,
   '005-accounts-version': m005,
   '006-orders': m006,
+  '007-more-versions': m007,
 }
 
 /** A knex migration source over the explicit list above. */
