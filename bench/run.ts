@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   pages: () => import('./pages.js'),
   catalog: () => import('./catalog.js'),
   'quick-order': () => import('./quick-order.js'),
+  checkout: () => import('./checkout.js'),
 }
 
 const name = process.argv[2]

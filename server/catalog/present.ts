@@ -36,8 +36,27 @@ export function productUrl(sku: string): string {
   return `/catalog/p/${encodeURIComponent(sku)}`
 }
 
+/*
+ * Row view-models are memoised by the identity of what they are made of. The catalog's caches hand out the same product,
+ * packaging and priced-line objects for as long as the data versions stay (`db/versions.ts`), and nothing mutates them, so
+ * the strings of a row nobody typed into are written once per version rather than once per request. Weak maps: they go
+ * when the caches let the objects go.
+ */
+const cellsMemo = new WeakMap<PricedLine, Map<number, ReturnType<typeof priceCells>>>()
+const productMemo = new WeakMap<object, Map<number, ReturnType<typeof productPart>>>()
+
 /** The price cells of a row: per packaging, per base unit, and the line total when a quantity is typed. */
 export function presentPriceCells(row: CatalogRow) {
+  if (row.ordered || row.note || row.error || row.typed) return priceCells(row)
+  const factor = row.packaging?.factor_milli ?? 1000
+  let byFactor = cellsMemo.get(row.price)
+  if (!byFactor) cellsMemo.set(row.price, (byFactor = new Map()))
+  let cells = byFactor.get(factor)
+  if (!cells) byFactor.set(factor, (cells = priceCells(row)))
+  return cells
+}
+
+function priceCells(row: CatalogRow) {
   const p: PricedLine = row.price
   const unit = row.product.base_unit
   const factor = row.packaging?.factor_milli ?? 1000
@@ -70,8 +89,8 @@ function stockCells(row: CatalogRow, warehouses: WarehouseRow[]) {
   })
 }
 
-/** One row of the catalog table. */
-export function presentRow(row: CatalogRow, warehouses: WarehouseRow[]) {
+/** What a row shows of its product and packagings, with one packaging selected. */
+function productPart(row: CatalogRow) {
   const p = row.product
   return {
     id: p.id,
@@ -84,10 +103,18 @@ export function presentRow(row: CatalogRow, warehouses: WarehouseRow[]) {
     manyPacks: row.packagings.length > 1,
     pack: row.packaging ? { id: row.packaging.id, name: row.packaging.name } : null,
     unit: p.base_unit,
-    typed: row.typed,
-    stock: stockCells(row, warehouses),
-    cells: presentPriceCells(row),
   }
+}
+
+/** One row of the catalog table. */
+export function presentRow(row: CatalogRow, warehouses: WarehouseRow[]) {
+  // Keyed by the card's packagings array (one per product card) and the selected packaging.
+  let bySelected = productMemo.get(row.packagings)
+  if (!bySelected) productMemo.set(row.packagings, (bySelected = new Map()))
+  const selected = row.packaging?.id ?? 0
+  let part = bySelected.get(selected)
+  if (!part || part.sku !== row.product.sku) bySelected.set(selected, (part = productPart(row)))
+  return { ...part, typed: row.typed, stock: stockCells(row, warehouses), cells: presentPriceCells(row) }
 }
 
 /** The sidebar tree: top level, and the children of every category on the way to the current one. */

@@ -1,4 +1,4 @@
-import { formatQty, milliText } from '../catalog/rules.js'
+import { formatQty, milliText, stockLevel, stockText } from '../catalog/rules.js'
 import { productUrl } from '../catalog/present.js'
 import { formatRub, lineKopecks } from '../shared/money.js'
 import { formatDate, formatDateTime } from '../shared/time.js'
@@ -253,7 +253,14 @@ export function presentCheckout(
           qtyText: formatQty(l.qty_milli, l.base_unit),
           unitPrice: price?.unitKopecks == null ? null : `${formatRub(price.unitKopecks)}/${l.base_unit}`,
           total: price?.lineKopecks == null ? null : formatRub(price.lineKopecks),
-          stock: avail === null ? null : { text: `доступно ${formatQty(avail, l.base_unit)}`, short: avail < l.qty_milli },
+          stock:
+            avail === null
+              ? null
+              : {
+                  // As the warehouse shows itself to buyers: a quantity, or only «много / мало / под заказ».
+                  text: stockText(c.type?.warehouse_show_mode ?? 'status', avail, l.base_unit, stockLevel(avail, c.type?.warehouse_low_packagings ?? 3, pack?.factor_milli ?? 1000)),
+                  short: avail < l.qty_milli,
+                },
           problem: problems.get(`${c.cart.id}:${l.id}`) ?? shortOf.get(`${c.cart.id}:${l.id}`) ?? null,
         }
       }),

@@ -4,6 +4,7 @@ import { searchTextOf } from '../../companies/store.js'
 import { seedCatalog } from './catalog.js'
 import { seedPricing } from './pricing.js'
 import { seedCarts } from './carts.js'
+import { seedBlends } from './blends.js'
 
 export interface SeedResult {
   logins: { role: string; email: string; password: string }[]
@@ -54,6 +55,7 @@ export async function seedDemo(c: Container): Promise<SeedResult | null> {
   const products = await seedCatalog(c)
   await seedPricing(c, products, { oooId, ipId })
   await seedCarts(c, products, { oooId })
+  await seedBlends(c, products)
   return {
     logins: [
       { role: 'Менеджер поставщика (/admin):', email: MANAGER.email, password: MANAGER.password },
