@@ -63,6 +63,23 @@ interface Page {
   capped: boolean
 }
 
+/** A row with its price: a literal rather than a spread, which V8 builds several times more slowly for a hundred rows. */
+function withPrice(r: Omit<CatalogRow, 'price'>, price: PricedLine): CatalogRow {
+  return {
+    product: r.product,
+    packagings: r.packagings,
+    packaging: r.packaging,
+    keyValues: r.keyValues,
+    available: r.available,
+    typed: r.typed,
+    qtyMilli: r.qtyMilli,
+    ordered: r.ordered,
+    note: r.note,
+    error: r.error,
+    price,
+  }
+}
+
 /** 1900000 with «м» → «1 900 м». */
 function numberText(milli: number, unit: string): string {
   return formatQty(milli, unit).trim()
@@ -250,7 +267,10 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
         keyValues,
         available: availableOf.get(product.id) ?? new Map<number, number>(),
         typed: (t?.text ?? '').slice(0, 20),
-        ...qty,
+        qtyMilli: qty.qtyMilli,
+        ordered: qty.ordered,
+        note: qty.note,
+        error: qty.error,
       }
     })
   }
@@ -259,7 +279,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   async function buildRows(v: Versions, companyId: number, items: Card[], typed: Map<number, TypedRow>): Promise<CatalogRow[]> {
     const rows = await assembleRows(v, items, typed)
     const priced = await priceRows(v, companyId, rows.map((r) => ({ productId: r.product.id, qtyMilli: r.qtyMilli })))
-    return rows.map((r, i) => ({ ...r, price: priced[i]! }))
+    return rows.map((r, i) => withPrice(r, priced[i]!))
   }
 
   /**
@@ -278,7 +298,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
     return rows.map((r) => {
       const packPrices = priced.slice(k, k + Math.max(1, r.packagings.length))
       k += Math.max(1, r.packagings.length)
-      return { row: { ...r, price: packPrices[0]! } as CatalogRow, packPrices: r.packagings.length ? packPrices : [] }
+      return { row: withPrice(r, packPrices[0]!), packPrices: r.packagings.length ? packPrices : [] }
     })
   }
 
