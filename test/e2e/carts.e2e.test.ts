@@ -1,10 +1,9 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
+import { pricedDemoCatalog } from '../support/demo-catalog.js'
 import { launchChromium, shot } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
-import { insertId } from '../../server/db/dialect.js'
-import { seedCatalog } from '../../server/db/seeds/catalog.js'
 import { seedCarts } from '../../server/db/seeds/carts.js'
 
 /*
@@ -24,12 +23,8 @@ describe('e2e: named carts and cart types', function () {
   before(async () => {
     app = await startApp()
     const db = app.c.db
-    const seeded = await seedCatalog(app.c)
+    const seeded = await pricedDemoCatalog(app)
     const now = Date.now()
-    const base = (await db('price_types').where({ is_default: true }).first())?.id ?? (await insertId(db, 'price_types', { code: 'e2e-wholesale', name: 'Оптовая', is_default: true }))
-    const priced = new Set((await db('prices').where({ price_type_id: base }).select('product_id')).map((r: { product_id: number }) => r.product_id))
-    const rows = seeded.filter((s) => !priced.has(s.id)).map((s) => ({ price_type_id: base, product_id: s.id, kopecks: s.listKopecks, updated_at: now }))
-    for (let i = 0; i < rows.length; i += 200) await db('prices').insert(rows.slice(i, i + 200))
     const b = await buyer(app, { status: 'verified' })
     login = b.user
     companyId = b.company.id

@@ -3,10 +3,10 @@ import { expect } from 'chai'
 import ExcelJS from 'exceljs'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
+import { pricedDemoCatalog } from '../support/demo-catalog.js'
 import { launchChromium, shot } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
 import { insertId } from '../../server/db/dialect.js'
-import { seedCatalog } from '../../server/db/seeds/catalog.js'
 
 /*
  * A wholesale buyer's order from the catalog in real Chromium, over the demo catalog: search by an article prefix from
@@ -25,12 +25,8 @@ describe('e2e: ordering from the catalog', function () {
   before(async () => {
     app = await startApp()
     const db = app.c.db
-    const seeded = await seedCatalog(app.c)
+    const seeded = await pricedDemoCatalog(app)
     const now = Date.now()
-    const base = (await db('price_types').where({ is_default: true }).first())?.id ?? (await insertId(db, 'price_types', { code: 'e2e-wholesale', name: 'Оптовая', is_default: true }))
-    const priced = new Set((await db('prices').where({ price_type_id: base }).select('product_id')).map((r: { product_id: number }) => r.product_id))
-    const rows = seeded.filter((s) => !priced.has(s.id)).map((s) => ({ price_type_id: base, product_id: s.id, kopecks: s.listKopecks, updated_at: now }))
-    for (let i = 0; i < rows.length; i += 200) await db('prices').insert(rows.slice(i, i + 200))
     // From 36 pcs the tiered cup costs 10 % less: its own price type and a product quantity tier.
     const cup = seeded.find((s) => s.sku === TIERED)!
     const tier = await insertId(db, 'price_types', { code: `e2e-eco36-${now}`, name: 'EcoCups от 36 шт', is_default: false })
