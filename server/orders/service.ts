@@ -10,6 +10,7 @@ import type { PointRow } from '../points/types.js'
 import type { StockService } from '../stock/service.js'
 import * as stockStore from '../stock/store.js'
 import * as catalogStore from '../catalog/store.js'
+import * as companiesStore from '../companies/store.js'
 import { formatQty } from '../catalog/rules.js'
 import type { CartsService, CartTarget } from '../carts/service.js'
 import * as store from './store.js'
@@ -136,8 +137,8 @@ export function createOrdersService(deps: {
     async viewForStaff(id: number) {
       const order = await store.findById(db, id)
       if (!order) throw new NotFound('Заказ не найден')
-      const company = await db('companies').where({ id: order.company_id }).first('id', 'name_short', 'inn')
-      return { ...(await detail(order)), company: company as { id: number; name_short: string; inn: string | null } }
+      const company = await companiesStore.findCompany(db, order.company_id)
+      return { ...(await detail(order)), company: { id: order.company_id, name_short: company?.name_short ?? '', inn: company?.inn ?? null } }
     },
 
     /** The company's order by number (404 for another company's), for the API. */
