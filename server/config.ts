@@ -43,6 +43,35 @@ const schema = z.object({
   OUTBOX_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   ORDER_MIN_SUM_RUB: z.coerce.number().min(0).max(1e9).default(0),
+  // The 1C order exchange (type=sale): the encoding of mode=query, 1C order statuses → ours (JSON over the defaults), orders per query.
+  ONEC_SALE_ENCODING: z.enum(['windows-1251', 'utf-8']).default('windows-1251'),
+  ONEC_SALE_STATUS_MAP: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const v: unknown = JSON.parse(text)
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'a JSON object of 1C status → order state, e.g. {"Согласован":"awaiting_payment"}' })
+      return z.NEVER
+    }),
+  ONEC_SALE_MAX_ORDERS: z.coerce.number().int().positive().default(500),
+  ONEC_USER: z.string().optional(),
+  ONEC_PASSWORD: z.string().optional(),
+  ONEC_DIR: z.string().default(path.join(ROOT_DIR, 'var', 'onec')),
+  ONEC_ZIP: bool.default(true),
+  ONEC_FILE_LIMIT: z.coerce.number().int().positive().default(1_000_000),
+  ONEC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  ONEC_ZIP_MAX_RATIO: z.coerce.number().positive().default(200),
+  ONEC_ZIP_MAX_ENTRIES: z.coerce.number().int().positive().default(20_000),
+  ONEC_STEP_SECONDS: z.coerce.number().positive().default(3),
+  ONEC_BATCH_SIZE: z.coerce.number().int().positive().default(200),
+  ONEC_MAX_FAILURES_IP: z.coerce.number().int().positive().default(10),
+  ONEC_SESSION_HOURS: z.coerce.number().positive().default(12),
+  ONEC_TOTAL_WAREHOUSE: z.string().default(''),
 })
 
 export type Env = z.infer<typeof schema>
@@ -68,6 +97,26 @@ export interface Config {
   api: { ratePerMinute: number }
   /** Checkout: the smallest order sum (kopecks; 0: none). */
   orders: { minSumKopecks: number }
+  /** The 1C order exchange: the encoding of `mode=query`, 1C status → order state overrides, orders per query. */
+  onecSale: { encoding: 'windows-1251' | 'utf-8'; statusMap: Record<string, string>; maxOrders: number }
+  /** The 1C CommerceML exchange (`/1c/exchange`); `user` null: the endpoint refuses every login. */
+  onec: {
+    user: string | null
+    password: string | null
+    dir: string
+    zip: boolean
+    fileLimit: number
+    maxUploadBytes: number
+    zipMaxRatio: number
+    zipMaxEntries: number
+    stepMs: number
+    /** Items committed per transaction during an import step. */
+    batchSize: number
+    maxFailuresIp: number
+    sessionMs: number
+    /** 1C Склад/Ид that receives a total `Количество` sent without warehouses ('' : a warehouse «Склад 1С» made on demand). */
+    totalWarehouse: string
+  }
 }
 
 /**
@@ -137,5 +186,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     outbox: { intervalSeconds: e.OUTBOX_INTERVAL_SECONDS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     api: { ratePerMinute: e.API_RATE_LIMIT_PER_MINUTE },
     orders: { minSumKopecks: Math.round(e.ORDER_MIN_SUM_RUB * 100) },
+    onecSale: { encoding: e.ONEC_SALE_ENCODING, statusMap: e.ONEC_SALE_STATUS_MAP, maxOrders: e.ONEC_SALE_MAX_ORDERS },
+    onec: {
+      user: e.ONEC_USER || null,
+      password: e.ONEC_PASSWORD || null,
+      dir: path.resolve(e.ONEC_DIR),
+      zip: e.ONEC_ZIP,
+      fileLimit: e.ONEC_FILE_LIMIT,
+      maxUploadBytes: e.ONEC_MAX_UPLOAD_BYTES,
+      zipMaxRatio: e.ONEC_ZIP_MAX_RATIO,
+      zipMaxEntries: e.ONEC_ZIP_MAX_ENTRIES,
+      stepMs: Math.round(e.ONEC_STEP_SECONDS * 1000),
+      batchSize: e.ONEC_BATCH_SIZE,
+      maxFailuresIp: e.ONEC_MAX_FAILURES_IP,
+      sessionMs: Math.round(e.ONEC_SESSION_HOURS * 3_600_000),
+      totalWarehouse: e.ONEC_TOTAL_WAREHOUSE,
+    },
   }
 }
