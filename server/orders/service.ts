@@ -193,18 +193,31 @@ export function createOrdersService(deps: {
       })
     },
 
-    /** Staff mark one shipment of a split order shipped: the order becomes «отгружен частично», or «отгружен» with the last. */
+    /**
+     * Staff mark one shipment of a split order shipped: the order becomes «отгружен частично», or «отгружен» with the last.
+     * The goods of a partial shipment leave the stock at once (its share of the reservations is consumed), so the stock
+     * the accounting system sends afterwards is not counted twice; the last shipment consumes the rest.
+     */
     async shipShipment(orderId: number, shipmentId: number, actor: Actor): Promise<void> {
       await transactionWithRetry(db, async (trx) => {
         const at = now()
         if (!(await store.findById(trx, orderId))) throw new NotFound('Заказ не найден')
         const order = await lockOrder(trx, orderId, at)
         if (order.status !== 'assembling' && order.status !== 'partly_shipped') throw new Validation(`Отгружать можно собранный заказ, а этот в состоянии «${STATUS_LABELS[order.status]}»`)
-        const { shipments } = await store.shipmentsOf(trx, orderId)
+        const { shipments, lines: shipLines } = await store.shipmentsOf(trx, orderId)
         const s = shipments.find((x) => x.id === shipmentId)
         if (!s) throw new NotFound('Отгрузка не найдена')
         if (!(await store.markShipmentShipped(trx, orderId, shipmentId, at))) throw new Validation(`Отгрузка ${s.no} уже отгружена`)
         const last = shipments.every((x) => x.id === shipmentId || x.status === 'shipped')
+        if (!last) {
+          // The share of each line still to ship that this shipment carries: what it holds of what is left unshipped.
+          const shippedBefore = new Set(shipments.filter((x) => x.status === 'shipped' && x.id !== shipmentId).map((x) => x.id))
+          const left = new Map<number, number>()
+          for (const l of await store.linesOf(trx, orderId)) left.set(l.id, l.qty_milli)
+          for (const x of shipLines) if (shippedBefore.has(x.shipment_id)) left.set(x.order_line_id, (left.get(x.order_line_id) ?? 0) - x.qty_milli)
+          const carried = new Map(shipLines.filter((x) => x.shipment_id === shipmentId).map((x) => [x.order_line_id, x.qty_milli]))
+          await stock.consumeShipment(trx, orderId, left, carried, at)
+        }
         await applyTransition(trx, order, last ? 'shipped' : 'partly_shipped', actor, `Отгрузка ${s.no} из ${shipments.length}`, at)
       })
     },

@@ -172,3 +172,24 @@ export function withBlendStock(rows: readonly StockLike[], components: readonly 
   }
   return out
 }
+
+/**
+ * What one shipment of a split order takes from each of the order's reservations: for every reservation of a line the
+ * shipment carries, the shipment's share of the line (`shipMilli` of `lineMilli`), rounded down to a thousandth. The
+ * last shipment takes whatever is left, so the shares always add up to the reservation exactly.
+ */
+export function shipmentTakes(
+  reservations: readonly { id: number; order_line_id: number; qty_milli: number }[],
+  lineQty: ReadonlyMap<number, number>,
+  shipped: ReadonlyMap<number, number>,
+): { id: number; qtyMilli: number }[] {
+  const out: { id: number; qtyMilli: number }[] = []
+  for (const r of reservations) {
+    const ship = shipped.get(r.order_line_id) ?? 0
+    const line = lineQty.get(r.order_line_id) ?? 0
+    if (ship <= 0 || line <= 0) continue
+    const take = ship >= line ? r.qty_milli : Math.floor((r.qty_milli * ship) / line)
+    if (take > 0) out.push({ id: r.id, qtyMilli: Math.min(take, r.qty_milli) })
+  }
+  return out
+}

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js'
 import * as store from './store.js'
-import { aggregate, describeShortage, explode, stockKey } from './rules.js'
+import { aggregate, describeShortage, explode, shipmentTakes, stockKey } from './rules.js'
 import type { ComponentNeed, Recipes, ReserveOutcome, StockDemand } from './types.js'
 
 export type StockService = ReturnType<typeof createStockService>
@@ -61,6 +61,20 @@ export function createStockService(deps: { db: Db }) {
       for (const t of totals(rows)) await store.release(trx, t.warehouseId, t.productId, t.qtyMilli, now)
       await store.closeReservations(trx, orderId, 'released', now)
       return rows.length
+    },
+
+    /**
+     * One shipment of a split order left the warehouse: its share of each line's reservations (`shipmentTakes`) is consumed
+     * from the stock on hand and taken off the reservation; the rest stays reserved for the later shipments, and the last
+     * shipment's `consumeOrder` takes what is left, exactly.
+     */
+    async consumeShipment(trx: Db, orderId: number, lineQty: ReadonlyMap<number, number>, shipped: ReadonlyMap<number, number>, now: number): Promise<void> {
+      const rows = await store.activeReservations(trx, orderId)
+      const takes = shipmentTakes(rows, lineQty, shipped)
+      const byId = new Map(rows.map((r) => [r.id, r]))
+      const taken = takes.map((t) => ({ ...byId.get(t.id)!, qty_milli: t.qtyMilli }))
+      for (const t of totals(taken)) await store.consume(trx, t.warehouseId, t.productId, t.qtyMilli, now)
+      for (const t of takes) await store.reduceReservation(trx, t.id, t.qtyMilli, now)
     },
 
     /** The order left the warehouse: its reservations are consumed from the stock on hand. */

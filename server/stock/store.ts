@@ -172,6 +172,11 @@ export async function activeReservations(db: Db, orderId: number): Promise<Reser
   return rows.map((r) => ({ ...r, qty_milli: Number(r.qty_milli) }))
 }
 
+/** Lowers one reservation by what a shipment took of it (the rest stays reserved for the later shipments). */
+export async function reduceReservation(trx: Db, id: number, qtyMilli: number, now: number): Promise<void> {
+  await trx('order_reservations').where({ id, status: 'active' }).update({ qty_milli: trx.raw('qty_milli - ?', [qtyMilli]), updated_at: now })
+}
+
 /** Marks the order's active reservations released or consumed. */
 export async function closeReservations(trx: Db, orderId: number, status: 'released' | 'consumed', now: number): Promise<number> {
   return trx('order_reservations').where({ order_id: orderId, status: 'active' }).update({ status, updated_at: now })

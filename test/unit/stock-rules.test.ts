@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { aggregate, blendAvailableMilli, componentMilli, describeShortage, explode, stockKey, withBlendStock } from '../../server/stock/rules.js'
+import { aggregate, blendAvailableMilli, componentMilli, describeShortage, explode, shipmentTakes, stockKey, withBlendStock } from '../../server/stock/rules.js'
 import type { RecipeComponent } from '../../server/stock/types.js'
 
 describe('stock rules', () => {
@@ -97,5 +97,22 @@ describe('stock rules', () => {
       // Component 2 has no stock at warehouse 2: nothing of the blend can be made there.
       { warehouse_id: 2, product_id: 100, on_hand_milli: 0, reserved_milli: 0 },
     ])
+  })
+
+  it('shipmentTakes: each shipment takes its share of what is left, rounded down; the shares add up exactly', () => {
+    // One line of 3 kg holding 1 kg of a component; three shipments of 1 kg each.
+    let reserved = 1_000
+    let left = 3_000
+    const taken: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const [t] = shipmentTakes([{ id: 7, order_line_id: 1, qty_milli: reserved }], new Map([[1, left]]), new Map([[1, 1_000]]))
+      taken.push(t!.qtyMilli)
+      reserved -= t!.qtyMilli
+      left -= 1_000
+    }
+    expect(taken).to.deep.equal([333, 333, 334])
+    expect(reserved).to.equal(0)
+    // Lines the shipment does not carry are not touched.
+    expect(shipmentTakes([{ id: 8, order_line_id: 2, qty_milli: 500 }], new Map([[2, 1_000]]), new Map([[1, 1_000]]))).to.deep.equal([])
   })
 })

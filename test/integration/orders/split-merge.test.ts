@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { startApp, type TestApp } from '../../support/app.js'
 import { createCompany } from '../../support/factories.js'
 import { dropCartTypes } from '../carts/helpers.js'
-import { memberOf, orderingBuyer, outboxOf, placeOrder, put, stockAt, stocked, typedCart, warehouse } from './helpers.js'
+import { blend, memberOf, orderingBuyer, outboxOf, placeOrder, put, stockAt, stocked, typedCart, warehouse } from './helpers.js'
 
 const kop = (rows: { [k: string]: unknown }[], col: string) => rows.reduce((s, r) => s + Number(r[col]), 0)
 
@@ -59,6 +59,37 @@ describe('split and merge of orders', () => {
     const late = await b.browser.post(`/orders/${order.number}/split`, { date1: '2099-03-05', date2: '2099-03-06', [`first[${l1}]`]: '1', [`first[${l2}]`]: '1', [`first[${l3}]`]: '1' })
     expect(late.status).to.equal(422)
     expect(late.text).to.contain('уже не разделить')
+  })
+
+  it('ships a split order shipment by shipment: each takes its share of the reservations off the stock, blends too, exactly', async () => {
+    const b = await orderingBuyer(app)
+    const w = await warehouse(app)
+    const bags = await stocked(app, { warehouseId: w, onHand: 300, price: 33_333, factor: 30 })
+    const lotA = await stocked(app, { warehouseId: w, onHand: 100, price: 1_000, factor: 1 })
+    const lotB = await stocked(app, { warehouseId: w, onHand: 100, price: 1_000, factor: 1 })
+    const mix = await blend(app, [[lotA.id, 0.6], [lotB.id, 0.4]])
+    const order = await placeOrder(app, b, [{ p: bags, qty: 90 }, { p: mix, qty: 7 }], w)
+    expect(await stockAt(app, w, bags.id)).to.deep.equal({ onHand: 300, reserved: 90 })
+    expect(await stockAt(app, w, lotA.id)).to.deep.equal({ onHand: 100, reserved: 4.2 })
+    const [l1, l2] = (await app.c.db('order_lines').where({ order_id: order.id }).orderBy('sort')).map((l: any) => Number(l.id))
+    const ok = await b.browser.post(`/orders/${order.number}/split`, { date1: '2099-03-01', date2: '2099-04-01', [`first[${l1}]`]: '1', [`first[${l2}]`]: '3' })
+    expect(ok.status, ok.text).to.equal(303)
+    const staffActor = { kind: 'staff' as const, userId: b.user.id }
+    await app.c.orders.transition(order.id, 'awaiting_payment', staffActor)
+    await app.c.orders.transition(order.id, 'assembling', staffActor)
+    const [s1, s2] = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
+    await app.c.orders.shipShipment(order.id, Number(s1.id), staffActor)
+    // The first shipment: one bag (30 of 90 kg) and 3 of 7 kg of the blend (60 % / 40 % of it from the lots).
+    expect(await stockAt(app, w, bags.id)).to.deep.equal({ onHand: 270, reserved: 60 })
+    expect(await stockAt(app, w, lotA.id)).to.deep.equal({ onHand: 98.2, reserved: 2.4 })
+    expect(await stockAt(app, w, lotB.id)).to.deep.equal({ onHand: 98.8, reserved: 1.6 })
+    expect((await app.c.db('orders').where({ id: order.id }).first()).status).to.equal('partly_shipped')
+    await app.c.orders.shipShipment(order.id, Number(s2.id), staffActor)
+    expect(await stockAt(app, w, bags.id)).to.deep.equal({ onHand: 210, reserved: 0 })
+    expect(await stockAt(app, w, lotA.id)).to.deep.equal({ onHand: 95.8, reserved: 0 })
+    expect(await stockAt(app, w, lotB.id)).to.deep.equal({ onHand: 97.2, reserved: 0 })
+    expect((await app.c.db('orders').where({ id: order.id }).first()).status).to.equal('shipped')
+    expect(await app.c.db('order_reservations').where({ order_id: order.id, status: 'active' })).to.have.length(0)
   })
 
   it('merges not-yet-assembled orders: lines, reservations and invoices carried over exactly', async () => {
