@@ -36,17 +36,34 @@ interface Report {
   skipped: number
   notFound: string[]
   refused: string[]
+  /** Entries beyond `LISTED` per list, counted only (a file of 100 000 unknown orders keeps a small report). */
+  notFoundMore?: number
+  refusedMore?: number
 }
 
+const LISTED = 100
+
 const emptyReport = (): Report => ({ documents: 0, matched: 0, changes: 0, skipped: 0, notFound: [], refused: [] })
+
+/** Adds entries to one of the report's lists, counting those past its first `LISTED`. */
+function note(r: Report, list: 'notFound' | 'refused', items: string[]): void {
+  for (const item of items) {
+    if (r[list].length < LISTED) r[list].push(item)
+    else if (list === 'notFound') r.notFoundMore = (r.notFoundMore ?? 0) + 1
+    else r.refusedMore = (r.refusedMore ?? 0) + 1
+  }
+}
 
 /** The report as the one line 1C shows in its exchange log. */
 export function reportMessage(r: Report): string {
   const parts = [`Документов: ${r.documents}, заказов найдено: ${r.matched}, изменений: ${r.changes}`]
   if (r.skipped) parts.push(`пропущено (не заказы): ${r.skipped}`)
-  const list = (items: string[]) => (items.length > 10 ? `${items.slice(0, 10).join('; ')}; и ещё ${items.length - 10}` : items.join('; '))
-  if (r.notFound.length) parts.push(`не найдены заказы: ${list(r.notFound)}`)
-  if (r.refused.length) parts.push(`не применено: ${list(r.refused)}`)
+  const list = (items: string[], more = 0) => {
+    const rest = items.length - 10 + more
+    return rest > 0 ? `${items.slice(0, 10).join('; ')}; и ещё ${rest}` : items.join('; ')
+  }
+  if (r.notFound.length) parts.push(`не найдены заказы: ${list(r.notFound, r.notFoundMore)}`)
+  if (r.refused.length) parts.push(`не применено: ${list(r.refused, r.refusedMore)}`)
   return parts.join('. ')
 }
 
@@ -211,32 +228,37 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
           if (doc.operation && !/заказ/i.test(doc.operation)) report.skipped++
           else {
             const order = await findOrder(doc)
-            if (!order) report.notFound.push(docName(doc))
+            if (!order) note(report, 'notFound', [docName(doc)])
             else {
               report.matched++
               try {
                 const r = await apply(doc, order)
                 report.changes += r.changes
-                report.refused.push(...r.problems)
+                note(report, 'refused', r.problems)
               } catch (err) {
                 logger.error({ err, sessionId, order: order.number }, 'onec sale import: document failed')
-                report.refused.push(`заказ № ${order.number}: ${errorText(err)}`)
+                note(report, 'refused', [`заказ № ${order.number}: ${errorText(err)}`])
               }
             }
           }
           handled++
           done = index + 1
-          await store.saveImport(db, id, done, false, JSON.stringify(report), now())
+          // The resume point is saved every few documents and at the end of the step: a document applied again after a
+          // crash changes nothing (every change checks the order's state first).
+          if (handled % 25 === 0) await store.saveImport(db, id, done, false, JSON.stringify(report), now())
           return true
         })
       } catch (err) {
         // A broken file is reported, not thrown: 1C shows the message and the exchange goes on.
         logger.warn({ err, sessionId, path }, 'onec sale import: file unreadable')
-        report.refused.push(`файл не прочитан: ${errorText(err)}`)
+        note(report, 'refused', [`файл не прочитан: ${errorText(err)}`])
         await store.saveImport(db, id, done, true, JSON.stringify(report), now())
         return { done: true, message: reportMessage(report) }
       }
-      if (outcome.stopped) return { done: false, message: `Обработано документов: ${done}. ${reportMessage(report)}` }
+      if (outcome.stopped) {
+        await store.saveImport(db, id, done, false, JSON.stringify(report), now())
+        return { done: false, message: `Обработано документов: ${done}. ${reportMessage(report)}` }
+      }
       await store.saveImport(db, id, done, true, JSON.stringify(report), now())
       logger.info({ sessionId, path, ...report, notFound: report.notFound.length, refused: report.refused.length }, 'onec sale import done')
       return { done: true, message: reportMessage(report) }

@@ -156,3 +156,21 @@ describe('1C sale: importFile (statuses, payments, shipments, deletion marks bac
     expect(out.message).to.match(/файл не прочитан: Файл не читается как XML/)
   })
 })
+
+describe('1C sale: importFile on a large file', () => {
+  let app: TestApp
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
+
+  it('keeps the report small: the first unknown orders named, the rest counted', async () => {
+    const sale = saleService(app)
+    const docs = Array.from({ length: 150 }, (_, i) => ({ id: `unknown-${i}`, number: String(880_000_000 + i) }))
+    const out = await sale.importFile(newSession(), documentsFile(docs), 60_000)
+    expect(out.done).to.equal(true)
+    expect(out.message).to.match(/^Документов: 150, заказов найдено: 0, изменений: 0\. не найдены заказы: № 880000000 \(Ид unknown-0\);.*; и ещё 140$/)
+  })
+})
