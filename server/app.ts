@@ -44,6 +44,9 @@ import { adminRoutes } from './admin/routes.js'
 import { pricingAdminRoutes } from './pricing/routes.js'
 import { catalogAdminRoutes } from './catalog/admin-routes.js'
 import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
+import type { OnecService } from './integrations/onec/service.js'
+import { onecRoutes } from './integrations/onec/routes.js'
+import { onecAdminRoutes } from './integrations/onec/admin-routes.js'
 
 /** Everything the app needs, built once by the composition root (`main.ts`) or by the test support. */
 export interface AppDeps {
@@ -64,6 +67,7 @@ export interface AppDeps {
   quickOrder: QuickOrderService
   stock: StockService
   orders: OrdersService
+  onec: OnecService
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -115,6 +119,8 @@ export function buildApp(deps: AppDeps): Express {
   // Machine-to-machine surfaces: no session cookie, no CSRF; authenticated their own way.
   app.use('/sandbox/dadata', express.json({ limit: '20kb' }), sandboxApiRoutes(deps))
   app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
+  // 1C reads the raw body itself (file chunks), so no body parser runs before it.
+  app.use(onecRoutes(deps))
 
   app.use(cookieParser())
   app.use(CATALOG_FORM_PATHS, catalogFormParser)
@@ -157,6 +163,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/admin', catalogAdminRoutes(deps))
   app.use('/admin', cartTypesAdminRoutes(deps))
   app.use('/admin', ordersAdminRoutes(deps))
+  app.use('/admin', onecAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
 
   app.use(notFoundHandler)

@@ -26,10 +26,14 @@ import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
 import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
 import { startScheduler } from '../jobs/scheduler.js'
+import { createOnecService } from './integrations/onec/service.js'
+import { createOnecSale, type OnecSale } from './integrations/onec/sale.js'
 
 export interface Container extends AppDeps {
   dispatcher: Dispatcher
   hasher: PasswordHasher
+  /** The 1C order exchange (type=sale) that `/1c/exchange` calls. */
+  onecSale: OnecSale
 }
 
 /**
@@ -72,6 +76,8 @@ export function compose(o: {
   const quickOrder = createQuickOrderService({ db, pricing, carts })
   const stock = createStockService({ db })
   const orders = createOrdersService({ db, clock, timezone: config.timezone, minSumKopecks: config.orders.minSumKopecks, pricing, stock, carts, points, companies })
+  const onecSale = createOnecSale({ db, clock, orders, config, logger })
+  const onec = createOnecService({ db, clock, config, logger, sale: onecSale })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -79,7 +85,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

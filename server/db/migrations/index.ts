@@ -6,6 +6,8 @@ import * as m004 from './004-multi-carts.js'
 import * as m005 from './005-accounts-version.js'
 import * as m006 from './006-orders.js'
 import * as m007 from './007-more-versions.js'
+import * as m008 from './008-onec.js'
+import * as m009 from './009-onec-sale.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '005-accounts-version': m005,
   '006-orders': m006,
   '007-more-versions': m007,
+  '008-onec': m008,
+  '009-onec-sale': m009,
 }
 
 /** A knex migration source over the explicit list above. */
