@@ -10,7 +10,7 @@ import { can } from '../companies/rules.js'
 import { selectedIds, positionsWord } from '../carts/rules.js'
 import type { CartTarget } from '../carts/service.js'
 import { cartUrl } from '../carts/present.js'
-import { addDays, dateIn, normalizeNumber, parseOrderFilter, parseRubles, twoPartPlan } from './rules.js'
+import { MAX_SPLIT_PARTS, addDays, dateIn, normalizeNumber, parseOrderFilter, parseRubles, partsPlan } from './rules.js'
 import { orderUrl, presentCheckout, presentHistory, presentOrder, type CheckoutForm, type FilterForm } from './present.js'
 import type { CheckoutInput, ShortageLine } from './types.js'
 
@@ -198,51 +198,80 @@ export function ordersRoutes(deps: AppDeps): Router {
     res.redirect(303, result.cartId ? cartUrl(result.cartId) : orderUrl(normalizeNumber(String(req.params.number))))
   })
 
-  /** The split form: for each line, how much ships first (in packagings); the rest ships with the second date. */
-  async function renderSplit(req: Request, res: Response, status: number, typed: Map<number, string> | null, dates: [string, string] | null, errors: string[]) {
+  /** How many shipments the split form shows: `?parts=` (2…MAX_SPLIT_PARTS), else the current plan's, else two. */
+  function partsCount(value: unknown, current: number): number {
+    const n = typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : current >= 2 ? current : 2
+    return Math.min(MAX_SPLIT_PARTS, Math.max(2, n))
+  }
+
+  /** Packagings of a quantity, as typed into the split form. */
+  const packText = (qtyMilli: number, factorMilli: number) => milliText(factorMilli > 0 ? Math.round((qtyMilli * 1000) / factorMilli) : qtyMilli)
+
+  /**
+   * The split form: one column per shipment but the last, how much of each line ships then (in packagings); the last
+   * shipment takes the rest. Filled from what was typed, else from the current plan when it has as many shipments, else
+   * everything in the first.
+   */
+  async function renderSplit(req: Request, res: Response, status: number, count: number, typed: Map<number, string>[] | null, dates: string[] | null, errors: string[]) {
     const member = memberOf(req)
     const d = await orders.view(member, String(req.params.number))
     const page = presentOrder(d, tz, { canEdit: can(member.role, 'order.place') })
     const today = dateIn(deps.clock.now().getTime(), tz)
-    const firstOf = new Map<number, number>()
-    const first = d.shipments[0]
-    if (first && d.shipments.length === 2) for (const x of first.lines) firstOf.set(x.order_line_id, x.qty_milli)
+    const plan = d.shipments.length === count ? d.shipments : []
+    const parts = Array.from({ length: count }, (_, k) => ({
+      no: k + 1,
+      field: `date${k + 1}`,
+      day: dates?.[k] ?? plan[k]?.planned_on ?? addDays(today, k === 0 ? 1 : 14 * k),
+      last: k === count - 1,
+    }))
     res.status(status).render('pages/orders/split', {
       ...page,
       title: `Разделить заказ № ${d.order.number}`,
       errors,
       today,
-      date1: dates?.[0] ?? d.shipments[0]?.planned_on ?? addDays(today, 1),
-      date2: dates?.[1] ?? d.shipments[1]?.planned_on ?? addDays(today, 14),
+      parts,
+      typedParts: parts.slice(0, -1),
+      counts: Array.from({ length: MAX_SPLIT_PARTS - 1 }, (_, i) => ({ n: i + 2, url: `/orders/${d.order.number}/split?parts=${i + 2}`, current: i + 2 === count })),
       splitLines: d.lines.map((l, i) => ({
         ...page.lines[i]!,
-        first: typed?.get(l.id) ?? (firstOf.has(l.id) ? milliText(l.packaging_factor_milli > 0 ? Math.round((firstOf.get(l.id)! * 1000) / l.packaging_factor_milli) : firstOf.get(l.id)!) : page.lines[i]!.count),
+        cells: parts.slice(0, -1).map((_, k) => {
+          const planned = plan[k]?.lines.find((x) => x.order_line_id === l.id)?.qty_milli
+          const value = typed?.[k]?.get(l.id) ?? (planned !== undefined ? packText(planned, l.packaging_factor_milli) : plan.length ? '0' : k === 0 ? page.lines[i]!.count : '0')
+          return { name: k === 0 ? `first[${l.id}]` : `q${k + 1}[${l.id}]`, value, label: `В отгрузку ${k + 1}, ${l.sku}` }
+        }),
       })),
     })
   }
 
   r.get('/orders/:number/split', requireCompany, async (req, res) => {
-    await renderSplit(req, res, 200, null, null, [])
+    const d = await orders.view(memberOf(req), String(req.params.number))
+    await renderSplit(req, res, 200, partsCount(req.query.parts, d.shipments.length), null, null, [])
   })
 
   r.post('/orders/:number/split', requireCompany, async (req, res) => {
     const member = memberOf(req)
     const d = await orders.view(member, String(req.params.number))
     const body = (req.body ?? {}) as Record<string, unknown>
-    const typed = new Map<number, string>()
-    for (const l of d.lines) {
-      const v = body[`first[${l.id}]`]
-      typed.set(l.id, typeof v === 'string' ? v.trim().slice(0, 20) : '')
-    }
-    const dates: [string, string] = [field(req, 'date1', 10), field(req, 'date2', 10)]
-    const plan = twoPartPlan(
+    const count = partsCount(body.parts, 2)
+    // Part 1's fields are `first[<line>]`, the others' `q<k>[<line>]`; the last part takes the rest.
+    const typed = Array.from({ length: count - 1 }, (_, k) => {
+      const m = new Map<number, string>()
+      for (const l of d.lines) {
+        const v = body[k === 0 ? `first[${l.id}]` : `q${k + 1}[${l.id}]`]
+        m.set(l.id, typeof v === 'string' ? v.trim().slice(0, 20) : '')
+      }
+      return m
+    })
+    const dates = Array.from({ length: count }, (_, k) => field(req, `date${k + 1}`, 10))
+    const plan = partsPlan(
       d.lines.map((l) => ({ id: l.id, sku: l.sku, unit: l.unit, qtyMilli: l.qty_milli, lineKopecks: l.line_kopecks, unitMilli: l.packaging_factor_milli || 1, factorMilli: l.packaging_factor_milli })),
       typed,
       dates,
     )
     const errors = plan.errors.length ? plan.errors : await orders.split(member, userOf(req).id, d.order.number, plan.parts)
-    if (errors.length) return renderSplit(req, res, 422, typed, dates, errors)
-    flash(req, 'ok', `Заказ разделён на две отгрузки: ${dates[0]} и ${dates[1]}`)
+    if (errors.length) return renderSplit(req, res, 422, count, typed, dates, errors)
+    const words: Record<number, string> = { 2: 'две отгрузки', 3: 'три отгрузки', 4: 'четыре отгрузки', 5: 'пять отгрузок' }
+    flash(req, 'ok', `Заказ разделён на ${words[count] ?? `${count} отгрузок`}: ${dates.join(', ')}`)
     res.redirect(303, orderUrl(d.order.number))
   })
 

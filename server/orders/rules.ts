@@ -280,29 +280,41 @@ export function checkSplit(lines: readonly SplitLine[], parts: readonly SplitPar
   return { ok: true as const, shipments: shipments.map((s) => ({ ...s, kopecks: s.lines.reduce((x, l) => x + l.kopecks, 0) })) }
 }
 
-/** The plan of a split as two shipments: what the buyer typed for the first one (packagings), the rest in the second. */
-export function twoPartPlan(
+/** The split page offers from two to this many shipments (the plan itself allows up to 10). */
+export const MAX_SPLIT_PARTS = 5
+
+/**
+ * A plan from the split form: for every shipment but the last, the packagings of each line typed into it (`typed[k]`,
+ * empty = none); the last shipment takes what is left of every line. Whole packagings only; a line's shipments may not
+ * hold more than the line. Errors are Russian, one per problem, and the plan is returned all the same (`checkSplit`
+ * decides).
+ */
+export function partsPlan(
   lines: readonly (SplitLine & { factorMilli: number })[],
-  firstTyped: ReadonlyMap<number, string>,
-  dates: [string, string],
+  typed: readonly ReadonlyMap<number, string>[],
+  dates: readonly string[],
 ): { parts: SplitPart[]; errors: string[] } {
-  const first = new Map<number, number>()
-  const second = new Map<number, number>()
+  const qty = dates.map(() => new Map<number, number>())
   const errors: string[] = []
+  const before = typed.length === 1 ? 'в первую отгрузку' : `в отгрузки 1–${typed.length}`
   for (const l of lines) {
-    const text = (firstTyped.get(l.id) ?? '').trim()
-    const count = text === '' ? 0 : parseQtyMilli(text)
-    if (count === null) {
-      errors.push(`${l.sku}: количество — число, например 2 или 1,5 (вы ввели «${text.slice(0, 20)}»)`)
-      continue
-    }
-    if (l.factorMilli > 0 && count % 1000 !== 0) errors.push(`${l.sku}: делите целыми упаковками по ${formatQty(l.factorMilli, l.unit)}`)
-    const q = l.factorMilli > 0 ? Math.round((count * l.factorMilli) / 1000) : count
-    if (q > l.qtyMilli) errors.push(`${l.sku}: в первую отгрузку больше, чем в заказе (${formatQty(l.qtyMilli, l.unit)})`)
-    first.set(l.id, q)
-    second.set(l.id, l.qtyMilli - q)
+    let sum = 0
+    typed.forEach((t, k) => {
+      const text = (t.get(l.id) ?? '').trim()
+      const count = text === '' ? 0 : parseQtyMilli(text)
+      if (count === null) {
+        errors.push(`${l.sku}: количество — число, например 2 или 1,5 (вы ввели «${text.slice(0, 20)}»)`)
+        return
+      }
+      if (l.factorMilli > 0 && count % 1000 !== 0) errors.push(`${l.sku}: делите целыми упаковками по ${formatQty(l.factorMilli, l.unit)}`)
+      const q = l.factorMilli > 0 ? Math.round((count * l.factorMilli) / 1000) : count
+      qty[k]!.set(l.id, q)
+      sum += q
+    })
+    if (sum > l.qtyMilli) errors.push(`${l.sku}: ${before} больше, чем в заказе (${formatQty(l.qtyMilli, l.unit)})`)
+    qty[qty.length - 1]!.set(l.id, Math.max(0, l.qtyMilli - sum))
   }
-  return { parts: [{ plannedOn: dates[0], qty: first }, { plannedOn: dates[1], qty: second }], errors }
+  return { parts: dates.map((plannedOn, k) => ({ plannedOn, qty: qty[k]! })), errors }
 }
 
 /** An order as a merge checks it. */

@@ -21,7 +21,7 @@ import {
   paymentState,
   statusAfterPayment,
   transitionError,
-  twoPartPlan,
+  partsPlan,
   vatKopecks,
 } from '../../server/orders/rules.js'
 import { seededRandom } from '../../server/shared/random.js'
@@ -151,10 +151,16 @@ describe('order rules', () => {
     if (bad.ok) return
     expect(bad.errors.join('\n')).to.contain('A: по отгрузкам 60 кг, а в заказе 90 кг').and.contain('B: делите целыми упаковками').and.contain('уже прошла')
     expect((checkSplit(lines, plan([90_000, 0], [5_000, 0]), '2026-11-27') as { errors: string[] }).errors).to.deep.equal(['Отгрузка 2: нет ни одной строки'])
-    const typed = twoPartPlan(lines.map((l) => ({ ...l, factorMilli: l.unitMilli })), new Map([[1, '1'], [2, 'пять']]), ['2026-12-01', '2026-12-02'])
+    const withFactor = lines.map((l) => ({ ...l, factorMilli: l.unitMilli }))
+    const typed = partsPlan(withFactor, [new Map([[1, '1'], [2, 'пять']])], ['2026-12-01', '2026-12-02'])
     expect(typed.errors).to.deep.equal(['B: количество — число, например 2 или 1,5 (вы ввели «пять»)'])
     expect(typed.parts[0]!.qty.get(1)).to.equal(30_000)
     expect(typed.parts[1]!.qty.get(1)).to.equal(60_000)
+    // Three shipments: the last takes what the first two leave; together they may not exceed the line.
+    const three = partsPlan(withFactor, [new Map([[1, '1']]), new Map([[1, '1'], [2, '2']])], ['2026-12-01', '2026-12-08', '2026-12-15'])
+    expect(three.errors).to.deep.equal([])
+    expect(three.parts.map((p) => [p.qty.get(1), p.qty.get(2)])).to.deep.equal([[30_000, 0], [30_000, 2_000], [30_000, 3_000]])
+    expect(partsPlan(withFactor, [new Map([[1, '2']]), new Map([[1, '2']])], ['2026-12-01', '2026-12-08', '2026-12-15']).errors).to.deep.equal(['A: в отгрузки 1–2 больше, чем в заказе (90 кг)'])
   })
 
   it('merges orders before assembling: invoices add up per payer, the state follows the most waiting one', () => {

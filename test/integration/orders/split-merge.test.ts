@@ -61,6 +61,32 @@ describe('split and merge of orders', () => {
     expect(late.text).to.contain('уже не разделить')
   })
 
+  it('splits into three shipments from the form: the last takes the rest, the sums are checked across shipments', async () => {
+    const b = await orderingBuyer(app)
+    const w = await warehouse(app)
+    const bags = await stocked(app, { warehouseId: w, onHand: 300, price: 10_000, factor: 30 })
+    const order = await placeOrder(app, b, [{ p: bags, qty: 150 }], w)
+    const [l1] = (await app.c.db('order_lines').where({ order_id: order.id })).map((l: any) => Number(l.id))
+    const form = await b.browser.get(`/orders/${order.number}/split?parts=3`)
+    expect(form.status).to.equal(200)
+    expect(form.text).to.contain('name="date3"').and.contain(`name="q2[${l1}]"`).and.contain('Отгрузка 3: остальное')
+    const over = await b.browser.post(`/orders/${order.number}/split`, { parts: '3', date1: '2099-03-01', date2: '2099-03-08', date3: '2099-03-15', [`first[${l1}]`]: '3', [`q2[${l1}]`]: '3' })
+    expect(over.status).to.equal(422)
+    expect(over.text).to.contain('в отгрузки 1–2 больше, чем в заказе').and.contain('name="date3" value="2099-03-15"')
+    const ok = await b.browser.post(`/orders/${order.number}/split`, { parts: '3', date1: '2099-03-01', date2: '2099-03-08', date3: '2099-03-15', [`first[${l1}]`]: '1', [`q2[${l1}]`]: '2' })
+    expect(ok.status, ok.text).to.equal(303)
+    const shipments = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
+    const sl = await app.c.db('order_shipment_lines').whereIn('shipment_id', shipments.map((x: any) => x.id))
+    expect(shipments.map((x: any) => [x.planned_on, Number(sl.find((y: any) => Number(y.shipment_id) === Number(x.id))?.qty_milli ?? 0)])).to.deep.equal([
+      ['2099-03-01', 30_000],
+      ['2099-03-08', 60_000],
+      ['2099-03-15', 60_000],
+    ])
+    // The form opens with the saved plan's three shipments.
+    const again = await b.browser.get(`/orders/${order.number}/split`)
+    expect(again.text).to.contain('value="2099-03-15"').and.contain(`name="q2[${l1}]" value="2"`)
+  })
+
   it('ships a split order shipment by shipment: each takes its share of the reservations off the stock, blends too, exactly', async () => {
     const b = await orderingBuyer(app)
     const w = await warehouse(app)
