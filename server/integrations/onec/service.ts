@@ -69,7 +69,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
   /** mode=checkauth: Basic credentials → a new exchange session and its cookie; failed attempts throttled per IP. */
   async function checkauth(type: string, authorization: string | undefined, ip: string): Promise<Answer> {
     const t = now()
-    if ((await store.failuresFromIp(db, ip, t - config.login.windowMs)) >= cfg.maxFailuresIp) {
+    if ((await store.failuresFromIp(db, ip, t - config.login.windowMs, t)) >= cfg.maxFailuresIp) {
       return failure('too many failed logins from this address, try later', 429)
     }
     const cred = parseBasic(authorization)
@@ -270,7 +270,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
       const fresh = await store.fileRow(db, s.id, name)
       const counts = { ...emptyCounts(), ...JSON.parse(fresh.counts ?? '{}') } as ImportCounts
       await store.updateFile(db, row.id, { status: 'done', finished_at: now(), message: summary(counts) })
-      await store.updateSession(db, s.id, { updated_at: now() })
+      await store.updateSession(db, s.id, { status: 'open', updated_at: now() })
       return ok(`${asciiName(name)} imported: ${summary(counts)}`)
     } catch (err) {
       live.delete(key)

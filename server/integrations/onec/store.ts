@@ -43,8 +43,8 @@ export interface FileRow {
 const ACCOUNT = '1c-exchange'
 
 /** Failed Basic logins from this IP since `since` (they share the portal's login_failures table under one account name). */
-export async function failuresFromIp(db: Db, ip: string, since: number): Promise<number> {
-  const row = await db('login_failures').where({ account: ACCOUNT, ip }).andWhere('created_at', '>=', since).count({ n: '*' }).first()
+export async function failuresFromIp(db: Db, ip: string, since: number, until: number): Promise<number> {
+  const row = await db('login_failures').where({ account: ACCOUNT, ip }).andWhere('created_at', '>=', since).andWhere('created_at', '<=', until).count({ n: '*' }).first()
   return Number(row?.n ?? 0)
 }
 
