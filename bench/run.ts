@@ -6,6 +6,7 @@
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   pages: () => import('./pages.js'),
   catalog: () => import('./catalog.js'),
+  'onec-import': () => import('./onec-import.js'),
   'quick-order': () => import('./quick-order.js'),
   checkout: () => import('./checkout.js'),
 }

@@ -14,8 +14,8 @@ import { buildApp } from '../server/app.js'
 
 export const engine = process.env.BENCH_DB === 'mysql' ? 'mysql' : 'sqlite'
 
-/** A server over a fresh database on a random loopback port. */
-export async function benchServer(): Promise<{ url: string; c: Container; close(): Promise<void> }> {
+/** A server over a fresh database on a random loopback port; `env` adds configuration keys. */
+export async function benchServer(env: Record<string, string> = {}): Promise<{ url: string; c: Container; close(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b2b-bench-'))
   const server = http.createServer()
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -29,6 +29,7 @@ export async function benchServer(): Promise<{ url: string; c: Container; close(
     SESSION_SECRET: 'bench-secret-bench-secret',
     LOGIN_MAX_FAILURES_IP: '100000',
     API_RATE_LIMIT_PER_MINUTE: '10000000',
+    ...env,
   })
   const db = openDb(config.db)
   await dropAllTables(db)
