@@ -72,6 +72,8 @@ const schema = z.object({
   ONEC_MAX_FAILURES_IP: z.coerce.number().int().positive().default(10),
   ONEC_SESSION_HOURS: z.coerce.number().positive().default(12),
   ONEC_TOTAL_WAREHOUSE: z.string().default(''),
+  ONEC_TERMS_PRICE_TYPE: z.string().default('ТипЦен'),
+  ONEC_TERMS_DISCOUNT: z.string().default('Скидка'),
 })
 
 export type Env = z.infer<typeof schema>
@@ -116,6 +118,8 @@ export interface Config {
     sessionMs: number
     /** 1C Склад/Ид that receives a total `Количество` sent without warehouses ('' : a warehouse «Склад 1С» made on demand). */
     totalWarehouse: string
+    /** Counterparty requisites (by Наименование) that carry a company's price type (Ид or name) and personal discount, %. */
+    terms: { priceType: string; discount: string }
   }
 }
 
@@ -201,6 +205,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxFailuresIp: e.ONEC_MAX_FAILURES_IP,
       sessionMs: Math.round(e.ONEC_SESSION_HOURS * 3_600_000),
       totalWarehouse: e.ONEC_TOTAL_WAREHOUSE,
+      terms: { priceType: e.ONEC_TERMS_PRICE_TYPE, discount: e.ONEC_TERMS_DISCOUNT },
     },
   }
 }

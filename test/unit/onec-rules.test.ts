@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { catalogFileKind, isDeleted, parseBasic, priceKopecksPerBaseUnit, prologEncoding, quantityMilli, safeExchangeName, splitOfferId, vatCode } from '../../server/integrations/onec/rules.js'
+import { catalogFileKind, discountBp, isDeleted, parseBasic, priceKopecksPerBaseUnit, prologEncoding, quantityMilli, safeExchangeName, splitOfferId, vatCode } from '../../server/integrations/onec/rules.js'
 import type { XNode } from '../../server/integrations/onec/types.js'
 
 const node = (name: string, attrs: Record<string, string> = {}, children: XNode[] = [], text = ''): XNode => ({ name, attrs, children, text })
@@ -36,6 +36,10 @@ describe('1C exchange rules', () => {
 
   it('reads VAT rates as data', () => {
     expect(['22', '10', '20%', '0', 'Без НДС', '', 'x'].map(vatCode)).to.deep.equal(['22', '10', '20', '0', 'none', null, null])
+  })
+
+  it('reads personal discounts in basis points', () => {
+    expect(['5', '2,5 %', '0', '', '150', 'x'].map(discountBp)).to.deep.equal([500, 250, 0, null, null, null])
   })
 
   it('splits product#characteristic Ид', () => {

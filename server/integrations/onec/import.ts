@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import { normalizeSku, foldText } from '../../catalog/rules.js'
-import { child, children, isDeleted, priceKopecksPerBaseUnit, quantityMilli, splitOfferId, textOf, vatCode } from './rules.js'
+import { child, children, discountBp, isDeleted, priceKopecksPerBaseUnit, quantityMilli, splitOfferId, textOf, vatCode } from './rules.js'
 import type { ImportCounts, ImportItem, XNode } from './types.js'
 
 /*
@@ -19,6 +19,7 @@ export interface ImportContext {
   file: string
   now: number
   totalWarehouse: string
+  terms: { priceType: string; discount: string }
   counts: ImportCounts
   errors: { element: string; message: string }[]
   /** Set by a package item: a full catalog (СодержитТолькоИзменения=false) hides products not sent at the file's end. */
@@ -26,7 +27,7 @@ export interface ImportContext {
   cache: { categories: Map<string, number>; attributes: Map<string, { id: number; type: string }>; priceTypes: Map<string, number>; warehouses: Map<string, number> }
 }
 
-export function newContext(o: { sessionId: number; file: string; now: number; totalWarehouse: string; counts: ImportCounts }): ImportContext {
+export function newContext(o: { sessionId: number; file: string; now: number; totalWarehouse: string; terms: { priceType: string; discount: string }; counts: ImportCounts }): ImportContext {
   return { ...o, errors: [], fullCatalog: false, cache: { categories: new Map(), attributes: new Map(), priceTypes: new Map(), warehouses: new Map() } }
 }
 
@@ -59,7 +60,47 @@ export async function applyItem(trx: Trx, ctx: ImportContext, item: ImportItem):
     case 'offer':
       return applyOffer(trx, ctx, item.node)
     case 'counterparty':
-      return
+      return applyCounterparty(trx, ctx, item.node)
+  }
+}
+
+/**
+ * Counterparty terms: a counterparty with the INN (and KPP, when both sides have one) of a portal company pins that company's
+ * price type and personal discount, read from the requisites named by ONEC_TERMS_PRICE_TYPE / ONEC_TERMS_DISCOUNT (a price
+ * type by its 1C Ид or its name). Counterparties that are not portal companies are skipped; the turnover is left alone.
+ */
+async function applyCounterparty(trx: Trx, ctx: ImportContext, node: XNode): Promise<void> {
+  const inn = (textOf(node, 'ИНН') || textOf(node, 'Реквизиты/ИНН')).replace(/\D/g, '')
+  if (!inn) return
+  const kpp = (textOf(node, 'КПП') || textOf(node, 'Реквизиты/КПП')).replace(/\D/g, '')
+  let companies: { id: number; kpp: string | null }[] = await trx('companies').where({ inn }).select('id', 'kpp')
+  if (kpp && companies.some((c) => c.kpp === kpp)) companies = companies.filter((c) => c.kpp === kpp)
+  if (companies.length === 0) return
+  const req = (name: string) => {
+    for (const r of children(child(node, 'ЗначенияРеквизитов'), 'ЗначениеРеквизита')) if (textOf(r, 'Наименование') === name) return textOf(r, 'Значение')
+    return textOf(node, name) || null
+  }
+  const typeRaw = req(ctx.terms.priceType) ?? textOf(node, 'ИдТипаЦены')
+  let typeId: number | null | undefined
+  if (typeRaw) {
+    const t = (await trx('price_types').where({ external_id: typeRaw }).first('id')) ?? (await trx('price_types').where({ name: typeRaw }).first('id'))
+    if (!t) ctx.errors.push({ element: describe(node), message: `тип цен «${typeRaw}» не найден` })
+    typeId = t ? Number(t.id) : undefined
+  }
+  const discountRaw = req(ctx.terms.discount)
+  const bp = discountRaw == null ? undefined : (discountBp(discountRaw) ?? undefined)
+  if (discountRaw != null && bp === undefined) ctx.errors.push({ element: describe(node), message: `скидка «${discountRaw}» не прочитана` })
+  if (typeId === undefined && bp === undefined) return
+  for (const c of companies) {
+    const have = await trx('company_pricing').where({ company_id: c.id }).first('pinned_price_type_id', 'discount_bp')
+    const next = {
+      pinned_price_type_id: typeId !== undefined ? typeId : have?.pinned_price_type_id == null ? null : Number(have.pinned_price_type_id),
+      discount_bp: bp !== undefined ? bp : Number(have?.discount_bp ?? 0),
+    }
+    if (have && (have.pinned_price_type_id == null ? null : Number(have.pinned_price_type_id)) === next.pinned_price_type_id && Number(have.discount_bp) === next.discount_bp) continue
+    if (have) await trx('company_pricing').where({ company_id: c.id }).update({ ...next, updated_at: ctx.now })
+    else await trx('company_pricing').insert({ company_id: c.id, ...next, turnover_12m_kopecks: 0, updated_at: ctx.now })
+    ctx.counts.terms++
   }
 }
 

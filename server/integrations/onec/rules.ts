@@ -5,7 +5,7 @@ import type { XNode } from './types.js'
  */
 
 /** The exchange file kinds the catalog import understands, by base name. */
-export type CatalogFileKind = 'import' | 'offers' | 'prices' | 'rests' | 'zip' | 'image'
+export type CatalogFileKind = 'import' | 'offers' | 'prices' | 'rests' | 'counterparties' | 'zip' | 'image'
 
 /**
  * Reduces a `filename` sent by 1C to a safe relative path inside the session folder, or null when it must be refused.
@@ -35,6 +35,7 @@ export function catalogFileKind(name: string): CatalogFileKind | null {
   if (base.endsWith('.zip')) return 'zip'
   if (!base.endsWith('.xml')) return null
   for (const k of ['import', 'offers', 'prices', 'rests'] as const) if (base.startsWith(k)) return k
+  if (base.startsWith('contragents') || base.startsWith('counterparties') || base.startsWith('kontragent')) return 'counterparties'
   return null
 }
 
@@ -154,4 +155,13 @@ export function parseBasic(header: string | undefined): { user: string; password
   const i = decoded.indexOf(':')
   if (i < 0) return null
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) }
+}
+
+/** A personal discount in basis points from a percentage («5», «2,5 %»); null when unreadable or outside 0–100 %. */
+export function discountBp(raw: string | undefined | null): number | null {
+  if (raw == null || raw.trim() === '') return null
+  const d = parseDecimal(raw.replace('%', ''))
+  if (!d) return null
+  const bp = Number(roundDiv(d.n * 100n, 10n ** BigInt(d.scale)))
+  return bp >= 0 && bp <= 10_000 ? bp : null
 }

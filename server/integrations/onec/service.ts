@@ -48,7 +48,7 @@ export function secretEquals(a: string, b: string): boolean {
 }
 
 const summary = (c: ImportCounts) =>
-  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; errors ${c.errors}`
+  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; company terms ${c.terms}; errors ${c.errors}`
 
 export function createOnecService(deps: { db: Db; clock: Clock; config: Config; logger: Logger; sale: OnecSale }) {
   const { db, clock, config, logger, sale } = deps
@@ -223,7 +223,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     let job = live.get(key)
     try {
       if (!job) {
-        job = { reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, now: now(), totalWarehouse: cfg.totalWarehouse, counts: emptyCounts() }) }
+        job = { reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, now: now(), totalWarehouse: cfg.totalWarehouse, terms: cfg.terms, counts: emptyCounts() }) }
         live.set(key, job)
         if (row.status === 'uploaded') await store.updateFile(db, row.id, { status: 'importing', started_at: now() })
       }

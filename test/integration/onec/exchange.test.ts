@@ -5,6 +5,7 @@ import request from 'supertest'
 import { startApp, manualClock, type TestApp } from '../../support/app.js'
 import { tmpRoot } from '../../support/hooks.js'
 import { catalogSnapshot, fixture, makeZip, ONEC_ENV, OnecClient } from '../../support/onec.js'
+import { createCompany, createUser } from '../../support/factories.js'
 
 /*
  * The catalog exchange driven exactly as 1C drives it: checkauth (Basic) → cookie → init → file chunks → import loops,
@@ -90,7 +91,7 @@ describe('1C exchange: catalog import over the real protocol', () => {
 
     const session = await db('onec_sessions').orderBy('id', 'desc').first()
     // Other files of the suite may have imported the same fixtures already: the counts exist, their size depends on order.
-    expect(JSON.parse(session.counts)).to.have.keys('categories', 'attributes', 'productsCreated', 'productsUpdated', 'productsHidden', 'priceTypes', 'warehouses', 'prices', 'stockRows', 'errors')
+    expect(JSON.parse(session.counts)).to.have.keys('categories', 'attributes', 'productsCreated', 'productsUpdated', 'productsHidden', 'priceTypes', 'warehouses', 'prices', 'stockRows', 'terms', 'errors')
     const files = await db('onec_files').where({ session_id: session.id }).orderBy('id')
     expect(files.map((f) => [f.name, f.status, Number(f.chunks) > 1])).to.deep.equal([['import.xml', 'done', true], ['offers.xml', 'done', true]])
   })
@@ -154,6 +155,38 @@ describe('1C exchange: catalog import over the real protocol', () => {
     expect((await onec.get('complete')).text).to.equal('success')
     await onec.push([{ name: 'offers.xml', body: fixture('offers.xml') }])
     expect(Boolean((await product(app, P3V)).is_active)).to.equal(true)
+  })
+
+  it('follows counterparty terms from 1C: price type and personal discount by INN/KPP (requisite names configurable)', async () => {
+    const user = await createUser(app)
+    const company = await createCompany(app, user.id)
+    const other = await createCompany(app, user.id)
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_210" ВерсияСхемы="2.08">
+ <Контрагенты>
+  <Контрагент><Ид>cp-1</Ид><Наименование>${company.name}</Наименование><ИНН>${company.inn}</ИНН><КПП>${company.kpp}</КПП>
+   <ЗначенияРеквизитов>
+    <ЗначениеРеквизита><Наименование>ТипЦен</Наименование><Значение>pt-large</Значение></ЗначениеРеквизита>
+    <ЗначениеРеквизита><Наименование>Скидка</Наименование><Значение>2,5</Значение></ЗначениеРеквизита>
+   </ЗначенияРеквизитов></Контрагент>
+  <Контрагент><Ид>cp-2</Ид><Наименование>Второй</Наименование><ИНН>${other.inn}</ИНН>
+   <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>ТипЦен</Наименование><Значение>Оптовая</Значение></ЗначениеРеквизита></ЗначенияРеквизитов></Контрагент>
+  <Контрагент><Ид>cp-3</Ид><Наименование>Не клиент портала</Наименование><ИНН>7707083893</ИНН>
+   <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>Скидка</Наименование><Значение>10</Значение></ЗначениеРеквизита></ЗначенияРеквизитов></Контрагент>
+ </Контрагенты>
+</КоммерческаяИнформация>`
+    const onec = new OnecClient(app)
+    const [r] = await onec.push([{ name: 'contragents.xml', body: Buffer.from(xml) }])
+    expect(r!.text).to.match(/^success\n.*company terms 2/)
+    const db = app.c.db
+    const large = await db('price_types').where({ external_id: 'pt-large' }).first()
+    const wholesale = await db('price_types').where({ external_id: 'pt-wholesale' }).first()
+    const t1 = await db('company_pricing').where({ company_id: company.id }).first()
+    expect([Number(t1.pinned_price_type_id), Number(t1.discount_bp)]).to.deep.equal([large.id, 250])
+    const t2 = await db('company_pricing').where({ company_id: other.id }).first()
+    expect([Number(t2.pinned_price_type_id), Number(t2.discount_bp)]).to.deep.equal([wholesale.id, 0])
+    const [again] = await new OnecClient(app).push([{ name: 'contragents.xml', body: Buffer.from(xml) }])
+    expect(again!.text).to.match(/company terms 0/)
   })
 
   it('answers progress step by step and never exceeds the step budget', async () => {
