@@ -63,3 +63,25 @@ describe('1C exchange rules', () => {
     expect(parseBasic('Bearer x')).to.equal(null)
   })
 })
+
+describe('1C CommerceML reader', () => {
+  it('reads full/partial in both forms: only an explicit false is a full package', async () => {
+    const fs = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { CommerceMlReader } = await import('../../server/integrations/onec/reader.js')
+    const flags = async (xml: string) => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cml-')), 'import.xml')
+      fs.writeFileSync(file, xml)
+      const r = new CommerceMlReader(file)
+      const out: boolean[] = []
+      for (let i = await r.next(); i; i = await r.next()) if (i.kind === 'package') out.push(i.onlyChanges)
+      return out
+    }
+    const doc = (inner: string, attr = '') => `<?xml version="1.0"?><КоммерческаяИнформация><Каталог${attr}>${inner}<Товары/></Каталог></КоммерческаяИнформация>`
+    expect(await flags(doc('', ' СодержитТолькоИзменения="false"'))).to.deep.equal([false])
+    expect(await flags(doc('', ' СодержитТолькоИзменения="true"'))).to.deep.equal([true])
+    expect(await flags(doc(''))).to.deep.equal([true])
+    expect(await flags(doc('<СодержитТолькоИзменения>false</СодержитТолькоИзменения>'))).to.deep.equal([true, false])
+  })
+})

@@ -38,6 +38,7 @@ export class CommerceMlReader {
   private iterator: AsyncIterator<Buffer> | null = null
   private decoder: { write(b: Buffer): string; end(): string | undefined } | null = null
   private ended = false
+  private flagText: string | null = null
   private error: Error | null = null
   /** Items handed out so far (the position a restart skips to). */
   position = 0
@@ -67,8 +68,15 @@ export class CommerceMlReader {
         return
       }
       if ((name === 'Каталог' || name === 'ПакетПредложений' || name === 'ИзмененияПакетаПредложений') && this.stack.length === 2) {
+        // Only an explicit СодержитТолькоИзменения="false" makes a full package (one that hides what it does not send);
+        // without the attribute (or its older element form, read below) the package counts as changes only.
         const only = attrs['СодержитТолькоИзменения']
-        this.queue.push({ kind: 'package', container: name === 'Каталог' ? 'catalog' : 'offers', onlyChanges: name === 'ИзмененияПакетаПредложений' || /^(true|да)$/i.test(only ?? '') })
+        this.queue.push({ kind: 'package', container: name === 'Каталог' ? 'catalog' : 'offers', onlyChanges: name === 'ИзмененияПакетаПредложений' || only === undefined || !/^(false|нет)$/i.test(only) })
+        return
+      }
+      // The older element form: <Каталог><СодержитТолькоИзменения>false</СодержитТолькоИзменения>…
+      if (name === 'СодержитТолькоИзменения' && this.stack.length === 3) {
+        this.flagText = ''
         return
       }
       const kind = parent ? CAPTURE[`${parent}/${name}`] : undefined
@@ -79,6 +87,7 @@ export class CommerceMlReader {
       }
     }
     p.ontext = (t) => {
+      if (this.flagText !== null) this.flagText += t
       if (this.captureKind) this.capture[this.capture.length - 1]!.text += t
     }
     p.oncdata = p.ontext
@@ -92,8 +101,11 @@ export class CommerceMlReader {
         }
         return
       }
-      // The old element form <СодержитТолькоИзменения>true</…> inside Каталог/ПакетПредложений is read by the service.
-      void name
+      if (name === 'СодержитТолькоИзменения' && this.flagText !== null) {
+        const container = this.stack[this.stack.length - 1] === 'Каталог' ? 'catalog' : 'offers'
+        this.queue.push({ kind: 'package', container, onlyChanges: !/^(false|нет)$/i.test(this.flagText.trim()) })
+        this.flagText = null
+      }
     }
   }
 
