@@ -76,18 +76,29 @@ export async function pushFolder(o: PushOptions): Promise<{ files: string[]; cal
   log(`init: ${init.replace(/\n/g, ', ')}`)
 
   const files = exchangeOrder(filesOf(o.folder))
+  // Files are read a chunk at a time, so a gigabyte of offers costs one chunk of memory.
+  const chunk = Buffer.alloc(limit)
   for (const rel of files) {
-    const body = fs.readFileSync(path.join(o.folder, rel))
-    for (let i = 0; i < Math.max(1, body.length); i += limit) {
-      const res = await fetch(at({ mode: 'file', filename: rel, ...extra }), {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/octet-stream' },
-        body: body.subarray(i, i + limit),
-      })
-      const text = await res.text()
-      if (answer(text).status !== 'success') throw new Error(`file ${rel}: ${answer(text).message || `HTTP ${res.status}`}`)
+    const fd = fs.openSync(path.join(o.folder, rel), 'r')
+    let sent = 0
+    try {
+      for (;;) {
+        const n = fs.readSync(fd, chunk, 0, limit, sent)
+        if (n === 0 && sent > 0) break
+        const res = await fetch(at({ mode: 'file', filename: rel, ...extra }), {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/octet-stream' },
+          body: chunk.subarray(0, n),
+        })
+        const text = await res.text()
+        if (answer(text).status !== 'success') throw new Error(`file ${rel}: ${answer(text).message || `HTTP ${res.status}`}`)
+        sent += n
+        if (n < limit) break
+      }
+    } finally {
+      fs.closeSync(fd)
     }
-    log(`file ${rel}: ${body.length} bytes`)
+    log(`file ${rel}: ${sent} bytes`)
   }
 
   let calls = 0
