@@ -83,7 +83,11 @@ async function applyCounterparty(trx: Trx, ctx: ImportContext, node: XNode): Pro
   const typeRaw = req(ctx.terms.priceType) ?? textOf(node, 'ИдТипаЦены')
   let typeId: number | null | undefined
   if (typeRaw) {
-    const t = (await trx('price_types').where({ external_id: typeRaw }).first('id')) ?? (await trx('price_types').where({ name: typeRaw }).first('id'))
+    // By 1C Ид, then by name among the types 1C sent, then by name among the portal's own.
+    const t =
+      (await trx('price_types').where({ external_id: typeRaw }).first('id')) ??
+      (await trx('price_types').where({ name: typeRaw }).whereNotNull('external_id').orderBy('id').first('id')) ??
+      (await trx('price_types').where({ name: typeRaw }).orderBy('id').first('id'))
     if (!t) ctx.errors.push({ element: describe(node), message: `тип цен «${typeRaw}» не найден` })
     typeId = t ? Number(t.id) : undefined
   }
