@@ -33,7 +33,11 @@ export interface Answer {
 interface LiveJob {
   reader: CommerceMlReader
   ctx: ImportContext
+  usedAt: number
 }
+
+/** A live parser nobody has called for this long is closed (1C gave up); a later call re-parses from the committed position. */
+const LIVE_IDLE_MS = 10 * 60_000
 
 const ok = (...lines: string[]): Answer => ({ status: 200, lines: ['success', ...lines] })
 const progress = (msg: string): Answer => ({ status: 200, lines: ['progress', msg] })
@@ -56,6 +60,16 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
   const live = new Map<string, LiveJob>()
   const now = () => clock.now().getTime()
   const folder = (sessionId: number) => path.join(cfg.dir, String(sessionId))
+
+  function evictIdle(): void {
+    const limit = Date.now() - LIVE_IDLE_MS
+    for (const [k, job] of live) {
+      if (job.usedAt < limit) {
+        job.reader.close()
+        live.delete(k)
+      }
+    }
+  }
 
   function dropLive(sessionId: number): void {
     for (const [k, job] of live) {
@@ -223,10 +237,11 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     let job = live.get(key)
     try {
       if (!job) {
-        job = { reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, now: now(), totalWarehouse: cfg.totalWarehouse, terms: cfg.terms, counts: emptyCounts() }) }
+        job = { usedAt: Date.now(), reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, now: now(), totalWarehouse: cfg.totalWarehouse, terms: cfg.terms, counts: emptyCounts() }) }
         live.set(key, job)
         if (row.status === 'uploaded') await store.updateFile(db, row.id, { status: 'importing', started_at: now() })
       }
+      job.usedAt = Date.now()
       const { reader, ctx } = job
       ctx.now = now()
       // After a restart: re-read the items already committed without applying them (package flags still count).
@@ -305,6 +320,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
 
   /** One request after checkauth. */
   async function handle(o: { type: string; mode: string; cookie: string | undefined; filename: string; body: Readable; length: number | null }): Promise<Answer> {
+    evictIdle()
     const s = await sessionOf(o.cookie)
     if (!s) return failure('not authorised: call mode=checkauth first', 401)
     if (o.type !== s.type) return failure('exchange type differs from checkauth')
