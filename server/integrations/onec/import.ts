@@ -405,6 +405,8 @@ async function applyOffer(trx: Trx, ctx: ImportContext, node: XNode): Promise<vo
   }
   const productId = await offerProduct(trx, ctx, node)
   if (productId == null) return
+  // Prices: read the product's stored prices once, insert the missing ones in one statement, update only the changed ones.
+  const wantPrices = new Map<number, number>()
   for (const p of children(child(node, 'Цены'), 'Цена')) {
     const typeId = await priceTypeId(trx, ctx, textOf(p, 'ИдТипаЦены'), '')
     const kopecks = priceKopecksPerBaseUnit(textOf(p, 'ЦенаЗаЕдиницу'), textOf(p, 'Коэффициент'))
@@ -412,14 +414,20 @@ async function applyOffer(trx: Trx, ctx: ImportContext, node: XNode): Promise<vo
       ctx.errors.push({ element: describe(node), message: `цена не прочитана: ${textOf(p, 'ЦенаЗаЕдиницу') || 'пусто'}` })
       continue
     }
-    const have = await trx('prices').where({ product_id: productId, price_type_id: typeId }).first('kopecks')
-    if (!have) {
-      await trx('prices').insert({ product_id: productId, price_type_id: typeId, kopecks, updated_at: ctx.now })
-      ctx.counts.prices++
-    } else if (Number(have.kopecks) !== kopecks) {
-      await trx('prices').where({ product_id: productId, price_type_id: typeId }).update({ kopecks, updated_at: ctx.now })
-      ctx.counts.prices++
+    wantPrices.set(typeId, kopecks)
+  }
+  if (wantPrices.size) {
+    const havePrices = new Map<number, number>(
+      ((await trx('prices').where({ product_id: productId }).select('price_type_id', 'kopecks')) as { price_type_id: number; kopecks: number }[]).map((r) => [Number(r.price_type_id), Number(r.kopecks)]),
+    )
+    const inserts: Record<string, unknown>[] = []
+    for (const [typeId, kopecks] of wantPrices) {
+      const have = havePrices.get(typeId)
+      if (have === undefined) inserts.push({ product_id: productId, price_type_id: typeId, kopecks, updated_at: ctx.now })
+      else if (have !== kopecks) await trx('prices').where({ product_id: productId, price_type_id: typeId }).update({ kopecks, updated_at: ctx.now })
+      if (have !== kopecks) ctx.counts.prices++
     }
+    if (inserts.length) await trx('prices').insert(inserts)
   }
   // Stock in the three shapes; per-warehouse figures win over a total.
   const perWarehouse = new Map<string, number>()
@@ -436,17 +444,21 @@ async function applyOffer(trx: Trx, ctx: ImportContext, node: XNode): Promise<vo
     if (child(r, 'Количество')) total = quantityMilli(textOf(r, 'Количество'))
   }
   const targets: [string, number][] = perWarehouse.size ? [...perWarehouse] : total != null ? [[ctx.totalWarehouse || '__1c_total__', total]] : []
-  for (const [wExt, qty] of targets) {
-    const wid = await warehouseId(trx, ctx, wExt, '')
-    if (wid == null) continue
-    const have = await trx('stock').where({ warehouse_id: wid, product_id: productId }).first('on_hand_milli')
-    if (!have) {
-      await trx('stock').insert({ warehouse_id: wid, product_id: productId, on_hand_milli: qty, reserved_milli: 0, updated_at: ctx.now })
-      ctx.counts.stockRows++
-    } else if (Number(have.on_hand_milli) !== qty) {
-      await trx('stock').where({ warehouse_id: wid, product_id: productId }).update({ on_hand_milli: qty, updated_at: ctx.now })
-      ctx.counts.stockRows++
+  if (targets.length) {
+    const haveStock = new Map<number, number>(
+      ((await trx('stock').where({ product_id: productId }).select('warehouse_id', 'on_hand_milli')) as { warehouse_id: number; on_hand_milli: number }[]).map((r) => [Number(r.warehouse_id), Number(r.on_hand_milli)]),
+    )
+    const inserts: Record<string, unknown>[] = []
+    for (const [wExt, qty] of targets) {
+      const wid = await warehouseId(trx, ctx, wExt, '')
+      if (wid == null) continue
+      const have = haveStock.get(wid)
+      if (have === undefined) inserts.push({ warehouse_id: wid, product_id: productId, on_hand_milli: qty, reserved_milli: 0, updated_at: ctx.now })
+      else if (have !== qty) await trx('stock').where({ warehouse_id: wid, product_id: productId }).update({ on_hand_milli: qty, updated_at: ctx.now })
+      if (have !== qty) ctx.counts.stockRows++
+      haveStock.set(wid, qty)
     }
+    if (inserts.length) await trx('stock').insert(inserts)
   }
 }
 

@@ -46,7 +46,7 @@ export class CommerceMlReader {
   schemaVersion = ''
 
   constructor(readonly file: string) {
-    this.parser = sax.parser(true, { trim: false, normalize: false, position: true })
+    this.parser = sax.parser(true, { trim: false, normalize: false, position: false })
     const p = this.parser
     p.ondoctype = () => {
       this.error ??= new Error('DOCTYPE is not allowed in CommerceML files')
