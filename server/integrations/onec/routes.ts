@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express'
+import iconv from 'iconv-lite'
 import type { OnecService } from './service.js'
 import { EXCHANGE_COOKIE } from './service.js'
 
@@ -27,7 +28,10 @@ export function onecRoutes(deps: { onec: OnecService }): Router {
       res.status(answer.status).type(answer.contentType ?? 'application/xml').send(answer.body)
       return
     }
-    res.status(answer.status).type('text/plain; charset=utf-8').send(answer.lines.join('\n'))
+    // Plain-text answers in windows-1251, as 1C reads them (Bitrix answers so): the status words are ASCII either way, and
+    // a Russian message («импортировано 5 000 товаров», a failure's reason) arrives readable in 1C's exchange log.
+    res.status(answer.status).setHeader('Content-Type', 'text/plain; charset=windows-1251')
+    res.end(iconv.encode(answer.lines.join('\n'), 'win1251'))
   }
   r.get('/1c/exchange', handler)
   r.post('/1c/exchange', handler)

@@ -295,7 +295,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
       await store.insertError(db, { sessionId: s.id, file: name, element: '', message: msg, now: now() })
       await store.updateFile(db, row.id, { status: 'failed', finished_at: now(), message: msg.slice(0, 500) })
       await store.updateSession(db, s.id, { status: 'failed', updated_at: now() })
-      return failure(`${asciiName(name)}: ${msg.replace(/[^\x20-\x7e]/g, '?')}`)
+      return failure(`${asciiName(name)}: ${lineMessage(msg)}`)
     }
   }
 
@@ -342,7 +342,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
           const q = await sale.query(s.id)
           return { status: 200, lines: [], body: q.body, contentType: q.contentType }
         } catch (err) {
-          return failure(asciiMessage(err))
+          return failure(lineMessage(err))
         }
       case 'success':
         if (o.type !== 'sale') return failure('unknown mode')
@@ -361,9 +361,9 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     await store.updateSession(db, s.id, { steps: s.steps + 1, updated_at: now() })
     try {
       const r = await sale.importFile(s.id, full, cfg.stepMs * 0.7)
-      return r.done ? ok(asciiMessage(r.message)) : progress(asciiMessage(r.message))
+      return r.done ? ok(lineMessage(r.message)) : progress(lineMessage(r.message))
     } catch (err) {
-      return failure(asciiMessage(err))
+      return failure(lineMessage(err))
     }
   }
 
@@ -373,4 +373,8 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
 export type OnecService = ReturnType<typeof createOnecService>
 
 const asciiName = (n: string) => n.replace(/[^\x20-\x7e]/g, '_')
-const asciiMessage = (m: unknown) => (m instanceof Error ? m.message : String(m)).replace(/[^\x20-\x7e]/g, '?').slice(0, 300)
+/**
+ * A message for 1C's answer: one line, at most 300 characters. Russian stays Russian: the routes send every answer in
+ * windows-1251, as 1C expects (and as Bitrix answers); the status words themselves are ASCII.
+ */
+const lineMessage = (m: unknown) => (m instanceof Error ? m.message : String(m)).replace(/[\r\n\t]+/g, ' ').slice(0, 300)

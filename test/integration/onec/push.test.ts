@@ -42,6 +42,20 @@ describe('1C exchange: the push command', () => {
     expect(await app.c.db('products').where({ sku: 'BLT-M8-40' }).first('id')).to.not.equal(undefined)
   })
 
+  it('answers in windows-1251, so a Russian report reaches 1C readable', async () => {
+    const at = (q: string) => `${app.url}/1c/exchange?type=sale&${q}`
+    const res = await fetch(at('mode=checkauth'), { headers: { authorization: `Basic ${Buffer.from(`${ONEC_ENV.ONEC_USER}:${ONEC_ENV.ONEC_PASSWORD}`).toString('base64')}` } })
+    expect(res.headers.get('content-type')).to.equal('text/plain; charset=windows-1251')
+    const [, name, value] = (await res.text()).split('\n')
+    const headers = { cookie: `${name}=${value}` }
+    await fetch(at('mode=init'), { headers })
+    const doc = '<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация ВерсияСхемы="2.08"><Документ><Ид>x-1</Ид><Номер>999999</Номер><ХозОперация>Заказ товара</ХозОперация></Документ></КоммерческаяИнформация>'
+    expect(await (await fetch(at('mode=file&filename=orders.xml'), { method: 'POST', headers, body: doc })).text()).to.equal('success')
+    const text = new TextDecoder('windows-1251').decode(await (await fetch(at('mode=import&filename=orders.xml'), { headers })).arrayBuffer())
+    expect(text.split('\n')[0]).to.equal('success')
+    expect(text).to.match(/[а-яё]/i).and.not.contain('?')
+  })
+
   it('reports the portal’s refusal of a wrong password, and the command exits 1 with it', async () => {
     let message = ''
     await pushFolder({ url: `${app.url}/1c/exchange`, user: ONEC_ENV.ONEC_USER, password: 'wrong', folder }).catch((e: Error) => (message = e.message))
