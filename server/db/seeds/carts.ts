@@ -58,7 +58,8 @@ const CART_TYPES = [
 const FARM = { name: 'Ферма Иргачеффе (Эфиопия)', kind: 'farmer', show_mode: 'status' as const, low_packagings: 1, sort: 4 }
 
 async function warehouseOfKind(trx: Knex.Transaction, kind: string): Promise<number | null> {
-  const r = await trx('warehouses').where({ kind }).orderBy([{ column: 'sort' }, { column: 'id' }]).first('id')
+  // The demo catalog's own warehouse of that kind first: warehouses a 1C exchange brought (with an external id) come after.
+  const r = await trx('warehouses').where({ kind }).orderByRaw('CASE WHEN external_id IS NULL THEN 0 ELSE 1 END').orderBy([{ column: 'sort' }, { column: 'id' }]).first('id')
   return r ? Number(r.id) : null
 }
 
