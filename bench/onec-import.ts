@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
   }
   process.stdout.write(JSON.stringify({ bench: 'onec-import', case: 'XML read only', items, ms: Date.now() - r0 }) + '\n')
 
-  const s = await benchServer({ ONEC_USER: 'bench', ONEC_PASSWORD: 'bench-password', ONEC_ZIP: 'no', ONEC_DIR: path.join(dir, 'exchange') })
+  const s = await benchServer({ ONEC_USER: 'bench', ONEC_PASSWORD: 'bench-password', ONEC_ZIP: 'no', ONEC_DIR: path.join(dir, 'exchange'), ONEC_MAX_UPLOAD_BYTES: String(4 * 1024 ** 3) })
   let peakRss = process.memoryUsage().rss
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
   let longest = 0

