@@ -108,3 +108,9 @@ export async function staff(app: TestApp, name = 'Менеджерова Мар�
 export function auditOf(app: TestApp, companyId: number) {
   return app.c.db('audit_log').where({ company_id: companyId }).orderBy('id')
 }
+
+/** A buyer-API token issued through the cabinet by the person of `b`, as an owner does it; the plain token. */
+export async function issueApiToken(b: { browser: Browser }, name = 'Учётная система'): Promise<string> {
+  const page = await b.browser.post('/company/api-tokens', { name })
+  return /data-issued-token>([^<]+)</.exec(page.text)![1]!
+}

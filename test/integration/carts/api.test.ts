@@ -1,15 +1,10 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer, createCompany, createProduct } from '../../support/factories.js'
+import { buyer, createCompany, createProduct, issueApiToken } from '../../support/factories.js'
 import { cart, cartType, dropCartTypes, line, linesOf, point, priceType } from './helpers.js'
 
 /** Issues a buyer-API token in the cabinet, as an owner does. */
-async function tokenOf(b: Awaited<ReturnType<typeof buyer>>): Promise<string> {
-  const res = await b.browser.post('/company/api-tokens', { name: 'Учёт' })
-  return /data-issued-token>([^<]+)</.exec(res.text)![1]!
-}
-
 describe('buyer API: carts', () => {
   let app: TestApp
   before(async () => {
@@ -33,7 +28,7 @@ describe('buyer API: carts', () => {
     const id = await cart(app, b.company.id, { name: 'Контейнер', typeId: type.id })
     await line(app, id, p.id, p.packagingId, 60, 'март')
     await cart(app, b.company.id, { name: 'Пустая' })
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
 
     const list = await t.get('/carts')
     expect(list.status).to.equal(200)
@@ -57,7 +52,7 @@ describe('buyer API: carts', () => {
     const mine = await point(app, b.company.id)
     const stranger = await buyer(app)
     const theirs = await point(app, stranger.company.id)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
 
     const bad = await t.post('/carts', { name: '', payer_company_id: stranger.company.id, point_id: theirs })
     expect(bad.status).to.equal(422)
@@ -77,7 +72,7 @@ describe('buyer API: carts', () => {
     const cups = await createProduct(app, { sku: `ECO-T-${Date.now()}`, unit: 'шт', factor: 1, min: 12, step: 12, price: 900 })
     const bag = await createProduct(app, { unit: 'кг', factor: 30 })
     const id = await cart(app, b.company.id)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     const res = await t.post(`/carts/${id}/lines`, {
       lines: [
         { sku: cups.sku.toLowerCase().replace(/-/g, ' '), qty: 20, comment: 'с крышками' },
@@ -107,7 +102,7 @@ describe('buyer API: carts', () => {
     const p = await createProduct(app)
     const theirs = await cart(app, v.company.id)
     await line(app, theirs, p.id, p.packagingId, 1)
-    const t = api(await tokenOf(a))
+    const t = api(await issueApiToken(a))
     expect((await t.get(`/carts/${theirs}`)).status).to.equal(404)
     const add = await t.post(`/carts/${theirs}/lines`, { lines: [{ product_id: p.id, qty: 5 }] })
     expect(add.status).to.equal(404)

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer } from '../../support/factories.js'
+import { buyer, issueApiToken } from '../../support/factories.js'
 import { insertId } from '../../../server/db/dialect.js'
 import { attribute, category, products, token, warehouse } from './fixtures.js'
 
@@ -22,13 +22,12 @@ describe('catalog: buyer API products', () => {
   let statusWh = 0
   let special = 0
 
-  const issue = async (b: Awaited<ReturnType<typeof buyer>>) => /data-issued-token>([^<]+)</.exec((await b.browser.post('/company/api-tokens', { name: 'api' })).text)![1]!
   const get = (url: string, bearer: string) => request(app.url).get(url).set('Authorization', `Bearer ${bearer}`)
 
   before(async () => {
     app = await startApp()
     a = await buyer(app)
-    tokenA = await issue(a)
+    tokenA = await issueApiToken(a)
     top = await category(app, `API ${t}`)
     qtyWh = await warehouse(app, { name: `Офис ${t}`, mode: 'qty', kind: 'office' })
     statusWh = await warehouse(app, { name: `Склад ${t}`, mode: 'status' })
@@ -100,7 +99,7 @@ describe('catalog: buyer API products', () => {
   it('shows another company its own prices', async () => {
     const other = await buyer(app)
     await app.c.db('company_pricing').insert({ company_id: other.company.id, pinned_price_type_id: special, discount_bp: 0, turnover_12m_kopecks: 0, updated_at: Date.now() })
-    const tokenB = await issue(other)
+    const tokenB = await issueApiToken(other)
     const [forA, forB] = await Promise.all([get(`/api/v1/products/${T}-CUP-250`, tokenA), get(`/api/v1/products/${T}-CUP-250`, tokenB)])
     const priceFor = async (companyId: number) => (await app.c.pricing.priceLines(companyId, [{ productId: cup, qtyMilli: 12_000 }])).lines[0]!.unitKopecks
     expect(forA.body.price.unit_kopecks).to.equal(await priceFor(a.company.id))

@@ -1,16 +1,11 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { createCompany } from '../../support/factories.js'
+import { createCompany, issueApiToken } from '../../support/factories.js'
 import { dropCartTypes, linesOf } from '../carts/helpers.js'
 import { orderingBuyer, put, setStock, stockAt, stocked, typedCart, warehouse } from './helpers.js'
 
 /** Issues a buyer-API token in the cabinet, as an owner does. */
-async function tokenOf(b: Awaited<ReturnType<typeof orderingBuyer>>): Promise<string> {
-  const res = await b.browser.post('/company/api-tokens', { name: 'Учёт' })
-  return /data-issued-token>([^<]+)</.exec(res.text)![1]!
-}
-
 describe('buyer API: orders and Idempotency-Key', () => {
   let app: TestApp
   before(async () => {
@@ -35,7 +30,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const a = await stocked(app, { warehouseId: w, onHand: 100, price: 15_000, factor: 2 })
     const c = await typedCart(app, b.company.id, w)
     await put(app, c.id, a, 4, 'с ЭДО')
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     const res = await t.post('/orders', { cart_ids: [c.id], comment: 'из 1С' })
     expect(res.status, JSON.stringify(res.body)).to.equal(201)
     expect(res.body).to.include({ status: 'pending', total_kopecks: 60_000, comment: 'из 1С', payment: 'unpaid' })
@@ -48,7 +43,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     expect((await t.get(`/orders/${res.body.number}`)).body.number).to.equal(res.body.number)
     expect((await t.get(`/orders?status=cancelled`)).body.items).to.deep.equal([])
     // Another company's token sees nothing of it.
-    const other = api(await tokenOf(await orderingBuyer(app)))
+    const other = api(await issueApiToken(await orderingBuyer(app)))
     expect((await other.get(`/orders/${res.body.number}`)).status).to.equal(404)
     expect((await other.get('/orders')).body.items).to.deep.equal([])
     expect((await other.post('/orders', { cart_ids: [c.id] })).status).to.equal(404)
@@ -60,7 +55,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const a = await stocked(app, { warehouseId: w, onHand: 100 })
     const c = await typedCart(app, b.company.id, w)
     await put(app, c.id, a, 5)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     const first = await t.post('/orders', { cart_ids: [c.id], comment: 'раз' }, 'order-2026-11-27-0001')
     expect(first.status).to.equal(201)
     expect(first.headers['idempotent-replayed']).to.equal(undefined)
@@ -77,7 +72,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const other = await orderingBuyer(app)
     const oc = await typedCart(app, other.company.id, w)
     await put(app, oc.id, a, 1)
-    expect((await api(await tokenOf(other)).post('/orders', { cart_ids: [oc.id] }, 'order-2026-11-27-0001')).status).to.equal(201)
+    expect((await api(await issueApiToken(other)).post('/orders', { cart_ids: [oc.id] }, 'order-2026-11-27-0001')).status).to.equal(201)
     expect((await t.post('/orders', { cart_ids: [c.id] }, 'a key with spaces')).status).to.equal(422)
   })
 
@@ -87,7 +82,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const a = await stocked(app, { warehouseId: w, onHand: 100 })
     const c = await typedCart(app, b.company.id, w)
     await put(app, c.id, a, 5)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     const all = await Promise.all(Array.from({ length: 6 }, () => t.post('/orders', { cart_ids: [c.id] }, 'burst-1')))
     const numbers = new Set(all.filter((r) => r.status === 201).map((r) => r.body.number))
     expect(numbers.size).to.equal(1)
@@ -102,7 +97,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const a = await stocked(app, { warehouseId: w, onHand: 3 })
     const c = await typedCart(app, b.company.id, w)
     await put(app, c.id, a, 5)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     const short = await t.post('/orders', { cart_ids: [c.id] }, 'retry-me')
     expect(short.status).to.equal(409)
     expect(short.body.error.short).to.have.length(1)
@@ -119,7 +114,7 @@ describe('buyer API: orders and Idempotency-Key', () => {
     const a = await stocked(app, { warehouseId: w, onHand: 10 })
     const c = await typedCart(app, b.company.id, w)
     await put(app, c.id, a, 5)
-    const t = api(await tokenOf(b))
+    const t = api(await issueApiToken(b))
     expect((await t.post('/orders', {})).body.error.fields.cart_ids).to.contain('cart_ids')
     expect((await t.post('/orders', { cart_ids: [c.id], payers: [{ company_id: 'x' }] })).status).to.equal(422)
     const ip = await createCompany(app, b.user.id, { kind: 'ip', role: 'buyer', status: 'verified' })

@@ -1,14 +1,8 @@
 import { expect } from 'chai'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
-import { buyer } from '../../support/factories.js'
+import { buyer, issueApiToken } from '../../support/factories.js'
 import { companyLines, fixture, pageRows, quickCatalog, resultForm, type QuickCatalog } from './helpers.js'
-
-/** A buyer-API token issued through the cabinet, as an owner does it. */
-async function tokenOf(b: Awaited<ReturnType<typeof buyer>>): Promise<string> {
-  const page = await b.browser.post('/company/api-tokens', { name: 'Учётная система' })
-  return /data-issued-token>([^<]+)</.exec(page.text)![1]!
-}
 
 describe('quick order: buyer API and tenant scoping', function () {
   this.timeout(60_000)
@@ -22,7 +16,7 @@ describe('quick order: buyer API and tenant scoping', function () {
 
   it('POST /api/v1/quick-order/resolve answers every line with status, product, packaging, quantity, corrections and candidates', async () => {
     const b = await buyer(app)
-    const token = await tokenOf(b)
+    const token = await issueApiToken(b)
     const res = await request(app.url)
       .post('/api/v1/quick-order/resolve')
       .set('Authorization', `Bearer ${token}`)
@@ -56,7 +50,7 @@ describe('quick order: buyer API and tenant scoping', function () {
 
   it('refuses a call without a token or without text', async () => {
     const b = await buyer(app)
-    const token = await tokenOf(b)
+    const token = await issueApiToken(b)
     expect((await request(app.url).post('/api/v1/quick-order/resolve').send({ text: 'GRN-ETH-YIR 1' })).status).to.equal(401)
     const empty = await request(app.url).post('/api/v1/quick-order/resolve').set('Authorization', `Bearer ${token}`).send({ lines: [] })
     expect(empty.status).to.equal(422)
