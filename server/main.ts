@@ -24,6 +24,7 @@ import { createOrdersService } from './orders/service.js'
 import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
+import { createRateLimiter, type RateLimiter } from './integrations/outbox/rate-limit.js'
 import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
 import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
@@ -31,6 +32,8 @@ import { createOnecSale, type OnecSale } from './integrations/onec/sale.js'
 
 export interface Container extends AppDeps {
   dispatcher: Dispatcher
+  /** The per-service rate limiter shared through the database by the web process and the jobs (`b24:<member_id>`, `cdek`). */
+  rateLimiter: RateLimiter
   hasher: PasswordHasher
   /** The 1C order exchange (type=sale) that `/1c/exchange` calls. */
   onecSale: OnecSale
@@ -78,6 +81,7 @@ export function compose(o: {
   const orders = createOrdersService({ db, clock, timezone: config.timezone, minSumKopecks: config.orders.minSumKopecks, pricing, stock, carts, points, companies })
   const onecSale = createOnecSale({ db, clock, orders, config, logger })
   const onec = createOnecService({ db, clock, config, logger, sale: onecSale })
+  const rateLimiter = createRateLimiter({ db, clock })
   const dispatcher = createDispatcher({
     db,
     clock,
@@ -85,7 +89,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

@@ -2,7 +2,7 @@ import { EDO_OPERATORS, ROLE_LABELS } from '../companies/rules.js'
 import type { MemberRow } from '../companies/store.js'
 import type { CompanyKind, CompanyRow, CompanyStatus, Role } from '../companies/types.js'
 import type { OutboxRow } from '../integrations/outbox/store.js'
-import { PAGE_SIZE } from './rules.js'
+import { PAGE_SIZE, type OutboxViewFilter } from './rules.js'
 import type { AuditRow, CompanyFilter, CompanyListRow, RequisitesInput, StaffRow } from './types.js'
 import type { PointRow } from '../points/types.js'
 import { companyFormValues } from '../companies/present.js'
@@ -195,17 +195,20 @@ const OUTBOX_STATUS: Record<OutboxRow['status'], string> = {
 
 /**
  * One outbox row for the queue page. The payload is not shown: mail payloads carry invitation and password-reset links,
- * which must not leak to a screen. Long errors are cut for the table and kept whole in the tooltip.
+ * which must not leak to a screen. Long errors are cut for the table and kept whole in the tooltip. A pending row with an
+ * error is «ошибка, повтор» (failed, waiting out its backoff) and gets the «повторить» button like a dead one.
  */
 export function presentOutboxRow(r: OutboxRow) {
   const error = r.last_error ?? ''
+  const failed = r.status === 'pending' && !!r.last_error
   return {
     id: r.id,
     topic: r.topic,
     key: r.idempotency_key,
-    status: r.status,
-    statusText: OUTBOX_STATUS[r.status] ?? r.status,
+    status: failed ? 'failed' : r.status,
+    statusText: failed ? 'ошибка, повтор' : (OUTBOX_STATUS[r.status] ?? r.status),
     attempts: r.attempts,
+    throttled: Number(r.throttled ?? 0),
     // A row being sent is next looked at when its lease runs out; a pending one at its scheduled time.
     nextAt: r.status === 'sending' ? r.locked_until : r.status === 'pending' ? r.next_attempt_at : null,
     error,
@@ -214,6 +217,34 @@ export function presentOutboxRow(r: OutboxRow) {
     created_at: r.created_at,
     updated_at: r.updated_at,
     isDead: r.status === 'dead',
+    canRetry: r.status === 'dead' || failed,
+  }
+}
+
+const OUTBOX_VIEW_LABELS: [OutboxViewFilter, string][] = [
+  ['all', 'Все'],
+  ['failed', 'С ошибкой'],
+  ['dead', 'Не доставлено'],
+  ['pending', 'В очереди'],
+  ['sending', 'Отправляются'],
+  ['sent', 'Отправлено'],
+]
+
+/** The filter bar of the outbox page: status tabs with counts, the topic select, and the query the page was opened with. */
+export function presentOutboxFilter(filter: { view: OutboxViewFilter; topic: string | null }, counts: Record<string, number>, topics: string[]) {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0)
+  const qs = (view: OutboxViewFilter) => {
+    const p = new URLSearchParams()
+    if (view !== 'all') p.set('status', view)
+    if (filter.topic) p.set('topic', filter.topic)
+    const q = p.toString()
+    return `/admin/outbox${q ? `?${q}` : ''}`
+  }
+  return {
+    filter: { view: filter.view, topic: filter.topic ?? '' },
+    views: OUTBOX_VIEW_LABELS.map(([view, label]) => ({ view, label, href: qs(view), count: view === 'all' ? total : (counts[view] ?? 0), current: view === filter.view, alert: (view === 'dead' || view === 'failed') && (counts[view] ?? 0) > 0 })),
+    topicOptions: topics.map((t) => ({ value: t, selected: t === filter.topic })),
+    backUrl: qs(filter.view),
   }
 }
 

@@ -5,8 +5,8 @@ import { flash, requireStaff } from '../http/auth.js'
 import { checkbox, field, rawField } from '../http/forms.js'
 import { idParam, userOf } from '../http/context.js'
 import { Validation } from '../shared/errors.js'
-import { parsePage, parseStatusFilter } from './rules.js'
-import { presentCard, presentListRow, presentOutboxRow, presentPaging, presentStaff, requisitesFormOf, statusOptions } from './present.js'
+import { outboxBackUrl, outboxFilterOf, parsePage, parseStatusFilter } from './rules.js'
+import { presentCard, presentListRow, presentOutboxFilter, presentOutboxRow, presentPaging, presentStaff, requisitesFormOf, statusOptions } from './present.js'
 import type { ActionOutcome, CompanyFilter, RequisitesInput, StaffInput } from './types.js'
 import { presentForAdmin } from '../documents/present.js'
 import { companyInput } from '../companies/routes.js'
@@ -127,13 +127,18 @@ export function adminRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
     }
   })
 
-  r.get('/outbox', async (_req, res) => {
-    const { dead, queued, sent } = await admin.outbox()
+  r.get('/outbox', async (req, res) => {
+    const filter = outboxFilterOf(queryParam(req, 'status', 20), queryParam(req, 'topic', 64))
+    const { dead, failed, queued, sent, counts, topics } = await admin.outbox(filter)
+    const show = (v: string) => filter.view === 'all' || filter.view === v || (v === 'queued' && (filter.view === 'pending' || filter.view === 'sending'))
     res.render('pages/admin/outbox', {
       title: 'Очередь отправки',
       bodyClass: 'admin-page',
       adminSection: 'outbox',
+      ...presentOutboxFilter(filter, counts, topics),
+      show: { dead: show('dead'), failed: show('failed'), queued: show('queued'), sent: show('sent') },
       dead: dead.map(presentOutboxRow),
+      failed: failed.map(presentOutboxRow),
       queued: queued.map(presentOutboxRow),
       sent: sent.map(presentOutboxRow),
     })
@@ -143,7 +148,7 @@ export function adminRoutes(deps: AppDeps & { upload: UploadGuard }): Router {
     const id = idParam(req)
     const ok = await admin.retryOutbox(userOf(req).id, id)
     flash(req, ok ? 'ok' : 'error', ok ? `Сообщение №${id} снова в очереди` : `Сообщение №${id} уже не ждёт повтора: обновите страницу`)
-    res.redirect(303, '/admin/outbox')
+    res.redirect(303, outboxBackUrl(field(req, 'back', 300)))
   })
 
   const staffPage = async (req: Request, extra: { form?: Partial<StaffInput>; errors?: Record<string, string> } = {}) => ({

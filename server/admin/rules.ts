@@ -164,3 +164,17 @@ export function requisitesChange(
   }
   return { patch, changes }
 }
+
+const OUTBOX_VIEWS = ['all', 'pending', 'failed', 'sending', 'dead', 'sent'] as const
+export type OutboxViewFilter = (typeof OUTBOX_VIEWS)[number]
+
+/** The filter of /admin/outbox from the query string: an unknown status shows everything, an odd topic none of it. */
+export function outboxFilterOf(status: string, topic: string): { view: OutboxViewFilter; topic: string | null } {
+  const view = (OUTBOX_VIEWS as readonly string[]).includes(status) ? (status as OutboxViewFilter) : 'all'
+  return { view, topic: /^[\w.:-]{1,64}$/.test(topic) ? topic : null }
+}
+
+/** Where «повторить» returns: the outbox page with the filter it was pressed under, never another site or page. */
+export function outboxBackUrl(back: string): string {
+  return /^\/admin\/outbox(\?[\w.:=&%-]*)?$/.test(back) ? back : '/admin/outbox'
+}

@@ -39,10 +39,10 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
    * gives a message instead of a second, contradicting audit entry.
    */
   async function transition(
-    actorId: number,
+    actorId: number | null,
     companyId: number,
     action: 'verify' | 'block' | 'unblock',
-    extra: { reason?: string },
+    extra: { reason?: string; via?: Record<string, string> },
     done: string,
   ): Promise<ActionOutcome> {
     return db.transaction(async (trx) => {
@@ -59,7 +59,7 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
       if (!(await store.changeStatus(trx, companyId, c.status, patch, t))) {
         return { ok: false as const, message: 'Статус компании только что изменил другой сотрудник: обновите страницу' }
       }
-      const details = { from: c.status, to: next.status, ...(action === 'block' ? { reason: extra.reason } : {}) }
+      const details = { from: c.status, to: next.status, ...(action === 'block' ? { reason: extra.reason } : {}), ...(extra.via ? { via: extra.via } : {}) }
       await companiesStore.audit(trx, { actor: actorId, companyId, action: AUDIT_ACTIONS[action], details, now: t })
       return { ok: true as const, message: done }
     })
@@ -85,6 +85,10 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
 
     /** Confirms a company after the manager's check: from now on it may order. */
     verify: (actorId: number, companyId: number) => transition(actorId, companyId, 'verify', {}, 'Компания подтверждена: заказы доступны'),
+
+    /** The same confirmation by a manager in Bitrix24 (the company tab): no portal account, so the audit names the CRM user. */
+    verifyFromB24: (companyId: number, via: { b24_member_id: string; b24_user_id: string; manager: string }) =>
+      transition(null, companyId, 'verify', { via }, 'Компания подтверждена: заказы доступны'),
 
     /** Blocks a company with a reason the buyer will see; throws `Validation` when the reason is missing. */
     async block(actorId: number, companyId: number, reasonRaw: string): Promise<ActionOutcome> {
@@ -132,20 +136,30 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
     },
 
     /** The outbox as staff see it: what failed for good, what is waiting or being sent, and what went out recently. */
-    async outbox() {
-      const [dead, queued, sent] = await Promise.all([
-        outboxStore.listRows(db, ['dead']),
-        outboxStore.listRows(db, ['pending', 'sending']),
-        outboxStore.listRows(db, ['sent'], RECENT_SENT),
+    async outbox(filter: { view: outboxStore.OutboxView | 'all'; topic: string | null } = { view: 'all', topic: null }) {
+      const { view, topic } = filter
+      const want = (v: outboxStore.OutboxView) => view === 'all' || view === v
+      const list = (v: outboxStore.OutboxView, limit?: number) => (want(v) ? outboxStore.listView(db, v, topic, limit) : Promise.resolve([]))
+      const [dead, failed, pending, sending, sent, counts, topics] = await Promise.all([
+        list('dead'),
+        list('failed'),
+        list('pending'),
+        list('sending'),
+        list('sent', view === 'sent' ? 200 : RECENT_SENT),
+        outboxStore.countViews(db, topic),
+        outboxStore.topics(db),
       ])
-      return { dead, queued, sent }
+      return { dead, failed, queued: [...sending, ...pending], sent, counts, topics }
     },
 
-    /** Puts a dead outbox row back in the queue; false when it is no longer dead (someone retried it already). */
+    /**
+     * «повторить»: a dead row back in the queue with its attempts reset, or a failed row (waiting out its backoff) due now;
+     * false when it is neither any more (someone retried it already, or it went out).
+     */
     async retryOutbox(actorId: number, id: number): Promise<boolean> {
       return db.transaction(async (trx) => {
         const t = now()
-        if (!(await outboxStore.retryDead(trx, id, t))) return false
+        if (!(await outboxStore.retryNow(trx, id, t))) return false
         await companiesStore.audit(trx, { actor: actorId, companyId: null, action: 'outbox.retried', details: { outboxId: id }, now: t })
         return true
       })

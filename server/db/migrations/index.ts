@@ -8,6 +8,7 @@ import * as m006 from './006-orders.js'
 import * as m007 from './007-more-versions.js'
 import * as m008 from './008-onec.js'
 import * as m009 from './009-onec-sale.js'
+import * as m010 from './010-outbox-cdek.js'
 import * as m011 from './011-bitrix24.js'
 
 interface Migration {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '007-more-versions': m007,
   '008-onec': m008,
   '009-onec-sale': m009,
+  '010-outbox-cdek': m010,
   '011-bitrix24': m011,
 }
 

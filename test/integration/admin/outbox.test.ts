@@ -33,9 +33,11 @@ describe('admin: outbox', () => {
     expect(deadPart).to.contain('SMTP 550: mailbox unavailable')
     expect(deadPart).to.contain(`action="/admin/outbox/${dead}/retry"`)
     expect(deadPart).to.contain('повторить')
+    const failed = section(res.text, 'failed')
+    expect(failed).to.contain(`data-outbox-id="${pending}"`).and.contain('ETIMEDOUT').and.contain('02.01.2030, 12:30')
+    expect(failed).to.contain(`action="/admin/outbox/${pending}/retry"`)
     const queued = section(res.text, 'queued')
-    expect(queued).to.contain(`data-outbox-id="${pending}"`).and.contain(`data-outbox-id="${sending}"`)
-    expect(queued).to.contain('ETIMEDOUT').and.contain('02.01.2030, 12:30').and.contain('03.01.2030, 12:00')
+    expect(queued).to.contain(`data-outbox-id="${sending}"`).and.contain('03.01.2030, 12:00')
     expect(queued).not.to.contain('/retry')
     expect(section(res.text, 'sent')).to.contain(`data-outbox-id="${sent}"`).and.contain('msg-42')
     expect(res.text).not.to.contain('TOKEN123')
@@ -55,6 +57,39 @@ describe('admin: outbox', () => {
     expect(Number(audit.actor_user_id)).to.equal(manager.user.id)
     expect(audit.company_id).to.equal(null)
     expect((await manager.browser.get('/admin/outbox')).text).to.contain(`Сообщение №${dead} снова в очереди`)
+  })
+
+  it('«повторить» on a failed row makes it due now, keeping its attempts; the page returns to the filter it came from', async () => {
+    const later = Date.now() + 3_600_000
+    const failed = await row('pending', { attempts: 3, last_error: 'HTTP 502', next_attempt_at: later })
+    const res = await manager.browser.post(`/admin/outbox/${failed}/retry`, { back: '/admin/outbox?status=failed&topic=mail' })
+    expect(res.status).to.equal(303)
+    expect(res.headers.location).to.equal('/admin/outbox?status=failed&topic=mail')
+    const after = await app.c.db('outbox').where({ id: failed }).first()
+    expect(after).to.include({ status: 'pending', attempts: 3 })
+    expect(Number(after.next_attempt_at)).to.be.below(later)
+    const evil = await manager.browser.post(`/admin/outbox/${failed}/retry`, { back: 'https://evil.example/admin/outbox' })
+    expect(evil.headers.location).to.equal('/admin/outbox')
+  })
+
+  it('filters by status and topic and counts each view', async () => {
+    const topic = `crm.test.${Date.now()}`
+    const d1 = await row('dead', { topic, attempts: 8, last_error: 'HTTP 400' })
+    const f1 = await row('pending', { topic, attempts: 1, last_error: 'HTTP 503' })
+    await row('pending', { topic })
+    const other = await row('dead', { attempts: 8, last_error: 'other topic' })
+    const res = await manager.browser.get(`/admin/outbox?status=dead&topic=${topic}`)
+    expect(res.status).to.equal(200)
+    expect(res.text).to.contain(`data-outbox-id="${d1}"`)
+    expect(res.text).not.to.contain(`data-outbox-id="${other}"`)
+    expect(res.text).not.to.contain(`data-outbox-id="${f1}"`)
+    expect(res.text).not.to.contain('data-outbox="queued"')
+    const count = (view: string) => Number(new RegExp(`data-count="${view}">(\\d+)<`).exec(res.text)![1])
+    expect(count('dead')).to.equal(1)
+    expect(count('failed')).to.equal(1)
+    expect(count('pending')).to.equal(1)
+    expect(count('all')).to.equal(3)
+    expect(res.text).to.contain(`<option value="${topic}" selected>`)
   })
 
   it('does not touch a row that is not dead and says so', async () => {
