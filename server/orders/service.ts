@@ -171,9 +171,11 @@ export function createOrdersService(deps: {
 
     /**
      * Records a payment against one invoice (staff now, 1C later): the invoice's paid amount grows (never past its amount),
-     * and before assembling the order follows: all invoices paid → «оплачен», some → «частично оплачен».
+     * and before assembling the order follows: all invoices paid → «оплачен», some → «частично оплачен». `within`, when given,
+     * runs in the same transaction with the amount actually applied (1C records its payment document with the payment, so
+     * a replayed package never pays twice).
      */
-    async pay(orderId: number, invoiceId: number, amountKopecks: number, actor: Actor): Promise<void> {
+    async pay(orderId: number, invoiceId: number, amountKopecks: number, actor: Actor, within?: (trx: Db, appliedKopecks: number) => Promise<void>): Promise<void> {
       if (!Number.isSafeInteger(amountKopecks) || amountKopecks <= 0) throw new Validation('Сумма оплаты — положительное число рублей', { amount: 'Укажите сумму, например 15 000 или 1 234,56' })
       await transactionWithRetry(db, async (trx) => {
         const at = now()
@@ -190,15 +192,17 @@ export function createOrdersService(deps: {
         const to = statusAfterPayment(order.status, invoices)
         if (to) await applyTransition(trx, order, to, actor, 'по оплате счетов', at)
         else await enqueueChange(trx, order, { kind: 'payment', eventId, from: order.status, to: order.status, note, invoices }, actor, at)
+        if (within) await within(trx, paid - invoice.paid_kopecks)
       })
     },
 
     /**
      * Staff mark one shipment of a split order shipped: the order becomes «отгружен частично», or «отгружен» with the last.
      * The goods of a partial shipment leave the stock at once (its share of the reservations is consumed), so the stock
-     * the accounting system sends afterwards is not counted twice; the last shipment consumes the rest.
+     * the accounting system sends afterwards is not counted twice; the last shipment consumes the rest. `within`, when given,
+     * runs in the same transaction (1C records its shipment document with the shipment it matched).
      */
-    async shipShipment(orderId: number, shipmentId: number, actor: Actor): Promise<void> {
+    async shipShipment(orderId: number, shipmentId: number, actor: Actor, within?: (trx: Db) => Promise<void>): Promise<void> {
       await transactionWithRetry(db, async (trx) => {
         const at = now()
         if (!(await store.findById(trx, orderId))) throw new NotFound('Заказ не найден')
@@ -219,6 +223,7 @@ export function createOrdersService(deps: {
           await stock.consumeShipment(trx, orderId, left, carried, at)
         }
         await applyTransition(trx, order, last ? 'shipped' : 'partly_shipped', actor, `Отгрузка ${s.no} из ${shipments.length}`, at)
+        if (within) await within(trx)
       })
     },
 

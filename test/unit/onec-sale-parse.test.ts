@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'chai'
 import { detectEncoding, parseSaleBuffer, streamSaleFile } from '../../server/integrations/onec/sale-parse.js'
-import { deletionWanted, onecRefs, paymentOf, shipmentOf, statusDictionary, statusTarget } from '../../server/integrations/onec/sale-rules.js'
+import { deletionWanted, onecRefs, paymentsOf, shipmentsOf, statusDictionary, statusTarget } from '../../server/integrations/onec/sale-rules.js'
 import type { SaleDocument } from '../../server/integrations/onec/sale-types.js'
 import { ROOT_DIR } from '../../server/config.js'
 
@@ -22,10 +22,12 @@ describe('1C sale: the documents parser', () => {
     expect(a!.requisites['Статус заказа']).to.equal('К обеспечению')
     expect(a!.requisites['ОтветственныйМенеджер']).to.equal('Ёлкина Дарья Сергеевна')
     expect(onecRefs(a!)).to.deep.equal({ number: 'ЗЛ00-000871', date: '2026-11-25T11:24:03' })
-    expect(paymentOf(a!)).to.deep.equal({ no: 'ЗЛ00-000312', date: '2026-11-26T09:10:00' })
-    expect(shipmentOf(a!)).to.equal(null)
+    expect(paymentsOf(a!)).to.deep.equal([{ key: 'зл00-000312|2026-11-26', no: 'ЗЛ00-000312', date: '2026-11-26T09:10:00', amountKopecks: null, payer: null, paidFlag: true }])
+    expect(shipmentsOf(a!)).to.deep.equal([])
+    expect(a!.parties).to.deep.equal([{ id: a!.parties[0]!.id, name: 'ООО "Кофейня на Покровке"', inn: a!.parties[0]!.inn, kpp: a!.parties[0]!.kpp, role: 'Покупатель' }])
+    expect(a!.items.map((i) => i.name)).to.deep.equal(['Кофе зерновой Эфиопия Иргачеффе, мешок 30 кг'])
     expect(statusTarget(a!, dict)).to.deep.equal({ to: 'assembling', label: 'К обеспечению' })
-    expect(shipmentOf(b!)).to.deep.equal({ no: 'ЗЛ00-000540', date: '2026-11-26T15:30:00' })
+    expect(shipmentsOf(b!)).to.deep.equal([{ key: 'зл00-000540|2026-11-26', no: 'ЗЛ00-000540', date: '2026-11-26T15:30:00', ourNo: null, lines: [], wholeOrder: true }])
     expect(deletionWanted(a!)).to.equal(false)
   })
 
@@ -44,7 +46,7 @@ describe('1C sale: the documents parser', () => {
     expect(docs).to.have.length(2)
     expect(docs[0]).to.deep.include({ id: '000150', number: '000150', date: '2026-11-27', operation: 'Заказ товара', sum: '2100.00' })
     expect(statusTarget(docs[0]!, dict)).to.deep.equal({ to: 'completed', label: '[F] Выполнен' })
-    expect(paymentOf(docs[0]!)).to.deep.equal({ no: '', date: '' })
+    expect(paymentsOf(docs[0]!)).to.deep.equal([{ key: 'оплачен', no: '', date: '', amountKopecks: null, payer: null, paidFlag: true }])
     expect(statusTarget(docs[1]!, dict)).to.deep.equal({ unknown: '[Z] На согласовании у директора' })
   })
 
@@ -74,9 +76,9 @@ describe('1C sale: the documents parser', () => {
       ['235', '235', 'ТДЦУ-000002', '2015-06-29'],
     ])
     expect(docs[0]!.requisites['Проведен']).to.equal('true')
-    expect(paymentOf(docs[0]!)).to.deep.equal({ no: 'ТДЦУ-000001', date: '2015-06-29T15:39:10' })
-    expect(shipmentOf(docs[0]!)).to.deep.equal({ no: 'ТДЦУ-000003', date: '2015-06-29T17:32:27' })
-    expect(shipmentOf(docs[1]!)).to.equal(null)
+    expect(paymentsOf(docs[0]!).map((p) => [p.no, p.date, p.amountKopecks])).to.deep.equal([['ТДЦУ-000001', '2015-06-29T15:39:10', null]])
+    expect(shipmentsOf(docs[0]!).map((x) => [x.no, x.date, x.wholeOrder])).to.deep.equal([['ТДЦУ-000003', '2015-06-29T17:32:27', false]])
+    expect(shipmentsOf(docs[1]!)).to.deep.equal([])
     expect(statusTarget(docs[0]!, dict)).to.deep.equal({ to: 'paid', label: 'P' })
     expect(deletionWanted(docs[0]!)).to.equal(false)
   })

@@ -3,7 +3,7 @@ import { DEFAULT_STATUS_MAP, foldStatus, money, pathTo, quantity, reached, sameN
 import type { SaleDocument } from '../../server/integrations/onec/sale-types.js'
 import { loadConfig } from '../../server/config.js'
 
-const doc = (requisites: Record<string, string>): SaleDocument => ({ id: '', number: '', date: '', number1c: '', date1c: '', operation: '', deleted: '', sum: '', requisites })
+const doc = (requisites: Record<string, string>): SaleDocument => ({ id: '', number: '', date: '', number1c: '', date1c: '', operation: '', deleted: '', sum: '', requisites, parties: [], items: [], children: [] })
 
 describe('1C sale: the status dictionary and mapping rules', () => {
   const dict = statusDictionary({})

@@ -59,6 +59,10 @@ const order: SaleOrder = {
     { payer: buyer, amountKopecks: 3_000_000, paidKopecks: 0 },
     { payer: ip, amountKopecks: 2_085_000, paidKopecks: 2_085_000 },
   ],
+  shipments: [
+    { no: 1, plannedOn: '2026-12-01', shipped: true, lines: [{ externalId: 'c5b1e6f0-2a3d-11ee-a1b2-00155d0a1b07#f1e2d3c4', productId: 11, sku: 'GRN-ETH-30', qtyMilli: 30_000 }] },
+    { no: 2, plannedOn: '2026-12-08', shipped: false, lines: [{ externalId: null, productId: 12, sku: 'CUP-250', qtyMilli: 1_500 }] },
+  ],
 }
 const opts = { timeZone: 'Europe/Moscow', now: Date.parse('2026-11-27T06:00:00Z') }
 
@@ -101,6 +105,9 @@ describe('1C sale: the documents writer', () => {
       expect(doc!.requisites['Метод оплаты']).to.equal('Безналичный расчёт по счёту')
       expect(doc!.requisites['Плательщик 2']).to.equal('ИП Смирнова О. П., ИНН 503212345678; сумма 20850.00; оплачено 20850.00')
       expect(doc!.requisites['Заказ оплачен']).to.equal('false')
+      // Each shipment of a split order with the number 1C echoes back («Номер отгрузки на сайте»).
+      expect(doc!.requisites['Отгрузка 1']).to.equal('000125-1; план 2026-12-01; отгружена; GRN-ETH-30 × 30')
+      expect(doc!.requisites['Отгрузка 2']).to.equal('000125-2; план 2026-12-08; к отгрузке; CUP-250 × 1.5')
     })
   }
 

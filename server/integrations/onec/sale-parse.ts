@@ -25,7 +25,7 @@ export function detectEncoding(head: Buffer): string {
 
 const local = (name: string) => name.slice(name.indexOf(':') + 1)
 
-const FIELDS: Record<string, keyof Omit<SaleDocument, 'requisites'>> = {
+const FIELDS: Record<string, keyof Omit<SaleDocument, 'requisites' | 'parties' | 'items' | 'children'>> = {
   Ид: 'id',
   Номер: 'number',
   Дата: 'date',
@@ -36,62 +36,82 @@ const FIELDS: Record<string, keyof Omit<SaleDocument, 'requisites'>> = {
   Сумма: 'sum',
 }
 
-function emptyDocument(): SaleDocument {
-  return { id: '', number: '', date: '', number1c: '', date1c: '', operation: '', deleted: '', sum: '', requisites: {} }
+/** An element of one document as read: local name, attributes, own text and children in order. */
+interface Node {
+  name: string
+  attrs: Record<string, string>
+  text: string
+  children: Node[]
+}
+
+/** Elements one document may hold before it is refused (a runaway file keeps bounded memory). */
+const MAX_NODES = 500_000
+
+const childText = (n: Node, name: string) => n.children.find((c) => c.name === name)?.text.trim() ?? ''
+const kids = (n: Node, list: string, item: string) => n.children.filter((c) => c.name === list).flatMap((l) => l.children.filter((c) => c.name === item))
+
+/** A `Документ` (or `ПодчиненныйДокумент`) element → the document the exchange acts on. */
+function toDocument(n: Node): SaleDocument {
+  const doc: SaleDocument = { id: '', number: '', date: '', number1c: '', date1c: '', operation: '', deleted: '', sum: '', requisites: {}, parties: [], items: [], children: [] }
+  for (const [k, v] of Object.entries(n.attrs)) {
+    const field = FIELDS[local(k)]
+    if (field) doc[field] = String(v).trim()
+  }
+  for (const c of n.children) {
+    const field = FIELDS[c.name]
+    if (field && !c.children.length) doc[field] = c.text.trim()
+  }
+  for (const r of kids(n, 'ЗначенияРеквизитов', 'ЗначениеРеквизита')) {
+    const name = childText(r, 'Наименование')
+    if (name) doc.requisites[name] = childText(r, 'Значение')
+  }
+  for (const p of kids(n, 'Контрагенты', 'Контрагент')) {
+    doc.parties.push({ id: childText(p, 'Ид'), name: childText(p, 'Наименование') || childText(p, 'ОфициальноеНаименование'), inn: childText(p, 'ИНН'), kpp: childText(p, 'КПП'), role: childText(p, 'Роль') })
+  }
+  for (const t of kids(n, 'Товары', 'Товар')) {
+    doc.items.push({ id: childText(t, 'Ид'), sku: childText(t, 'Артикул'), name: childText(t, 'Наименование'), qty: childText(t, 'Количество') })
+  }
+  for (const d of [...kids(n, 'ПодчиненныеДокументы', 'ПодчиненныйДокумент'), ...kids(n, 'ПодчиненныеДокументы', 'Документ')]) doc.children.push(toDocument(d))
+  return doc
 }
 
 /**
- * A push parser: feed it text, get every complete `Документ` through `onDocument` (synchronously, in file order). Documents
- * nested in a `Контейнер` (CommerceML 3) are read the same way.
+ * A push parser: feed it text, get every complete top-level `Документ` through `onDocument` (synchronously, in file order),
+ * with its requisites, counterparties, lines and subordinate documents (1C's payments and shipments of the order).
+ * Documents nested in a `Контейнер` (CommerceML 3) are read the same way. One document is held in memory at a time.
  */
 export function createSaleParser(onDocument: (doc: SaleDocument) => void) {
   const parser = sax.parser(true, { trim: false, normalize: false, xmlns: false, position: false })
-  const stack: string[] = []
-  let doc: SaleDocument | null = null
-  let docDepth = -1
-  let text = ''
-  let reqName = ''
-  let reqValue = ''
-  parser.onopentag = (node) => {
-    const name = local(node.name)
-    stack.push(name)
-    text = ''
-    if (name === 'Документ' && !doc) {
-      doc = emptyDocument()
-      docDepth = stack.length
-      for (const [k, v] of Object.entries(node.attributes as Record<string, string>)) {
-        const field = FIELDS[local(k)]
-        if (field) doc[field] = String(v).trim()
-      }
-    } else if (doc && name === 'ЗначениеРеквизита' && stack.length === docDepth + 2 && stack[docDepth] === 'ЗначенияРеквизитов') {
-      reqName = ''
-      reqValue = ''
-    }
+  let depth = 0
+  const open: Node[] = []
+  let nodes = 0
+  parser.onopentag = (tag) => {
+    depth++
+    const name = local(tag.name)
+    if (!open.length && name !== 'Документ') return
+    if (++nodes > MAX_NODES) throw new Error(`Документ больше ${MAX_NODES} элементов: файл не принят`)
+    const node: Node = { name, attrs: tag.attributes as Record<string, string>, text: '', children: [] }
+    open.at(-1)?.children.push(node)
+    open.push(node)
   }
   parser.ontext = (t) => {
-    text += t
+    const n = open.at(-1)
+    if (n) n.text += t
   }
   parser.oncdata = (t) => {
-    text += t
+    const n = open.at(-1)
+    if (n) n.text += t
   }
   parser.onclosetag = () => {
-    const name = stack.pop()!
-    if (!doc) return
-    const depth = stack.length // depth of the parent of the closed element
-    if (name === 'Документ' && depth === docDepth - 1) {
-      const done = doc
-      doc = null
-      docDepth = -1
-      onDocument(done)
-    } else if (depth === docDepth && FIELDS[name]) {
-      doc[FIELDS[name]] = text.trim()
-    } else if (depth === docDepth + 2 && stack[docDepth] === 'ЗначенияРеквизитов' && stack[docDepth + 1] === 'ЗначениеРеквизита') {
-      if (name === 'Наименование') reqName = text.trim()
-      if (name === 'Значение') reqValue = text.trim()
-    } else if (depth === docDepth + 1 && name === 'ЗначениеРеквизита' && stack[docDepth] === 'ЗначенияРеквизитов' && reqName) {
-      doc.requisites[reqName] = reqValue
+    depth--
+    if (!open.length) return
+    const n = open.pop()!
+    // Only leaves keep their text: a container's whitespace is dropped as soon as it closes.
+    if (n.children.length) n.text = ''
+    if (!open.length) {
+      nodes = 0
+      onDocument(toDocument(n))
     }
-    text = ''
   }
   parser.onerror = (err) => {
     throw new Error(`Файл не читается как XML: ${err.message.split('\n')[0]}`)
@@ -102,7 +122,7 @@ export function createSaleParser(onDocument: (doc: SaleDocument) => void) {
     },
     close() {
       parser.close()
-      if (stack.length) throw new Error('Файл оборван: XML не закрыт')
+      if (depth) throw new Error('Файл оборван: XML не закрыт')
     },
   }
 }

@@ -5,7 +5,7 @@
 
 import { STATUSES, TRANSITIONS } from '../../orders/rules.js'
 import type { OrderStatus } from '../../orders/types.js'
-import type { SaleDocument } from './sale-types.js'
+import type { OnecPayment, OnecShipment, SaleDocument } from './sale-types.js'
 
 /**
  * The default dictionary of 1C order statuses → our states. Keys are compared folded (lower case, ё = е, spaces collapsed,
@@ -99,24 +99,278 @@ export function deletionWanted(doc: SaleDocument): boolean {
   return isTrue(doc.deleted) || isTrue(requisite(doc, 'ПометкаУдаления', 'Пометка удаления')) || isTrue(requisite(doc, 'Отменен', 'Отменён'))
 }
 
-/** 1C's payment: «Оплачен» (or «Заказ оплачен») true, or a payment document with a number and date. */
-export function paymentOf(doc: SaleDocument): { no: string; date: string } | null {
-  const no = requisite(doc, 'Номер оплаты по 1С', 'Номер оплаты по 1C', 'Номер оплаты').trim()
-  const date = requisite(doc, 'Дата оплаты по 1С', 'Дата оплаты по 1C', 'Дата оплаты').trim()
-  const flag = requisite(doc, 'Оплачен', 'Заказ оплачен')
-  if (flag.trim() && !isTrue(flag)) return null
-  if (isTrue(flag) || (no && date)) return { no, date }
-  return null
+/** A sum as 1C writes it («48 600,00», «12480.5», «5400») → kopecks; null when it is not a non-negative sum of money. */
+export function parseKopecks(text: string): number | null {
+  const t = text.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.').replace(/(руб\.?|RUB|₽)$/i, '')
+  const m = /^(\d{1,13})(?:\.(\d+))?$/.exec(t)
+  if (!m) return null
+  const frac = m[2] ?? ''
+  if (/[1-9]/.test(frac.slice(2))) return null
+  return Number(m[1]) * 100 + Number((frac + '00').slice(0, 2))
 }
 
-/** 1C's shipment: «Отгружен» true, or a shipment document with a number and date. */
-export function shipmentOf(doc: SaleDocument): { no: string; date: string } | null {
+/** A quantity as 1C writes it («2.5», «1 500», «3,000») → thousandths; null when it is not a positive quantity. */
+export function parseQtyMilli(text: string): number | null {
+  const t = text.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.')
+  const m = /^(\d{1,12})(?:\.(\d+))?$/.exec(t)
+  if (!m) return null
+  const frac = m[2] ?? ''
+  if (/[1-9]/.test(frac.slice(3))) return null
+  const milli = Number(m[1]) * 1000 + Number((frac + '000').slice(0, 3))
+  return milli > 0 ? milli : null
+}
+
+/** What makes a 1C document the same document when sent again: its number and the day of its date, folded. */
+export function documentKey(no: string, date: string, fallback: string): string {
+  const n = no.trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, '')
+  const d = date.trim().slice(0, 10)
+  return (n || d ? `${n}|${d}` : fallback).slice(0, 190)
+}
+
+/** 1C's flag as true, false, or null when it was not sent. */
+function flag(text: string): boolean | null {
+  return text.trim() ? isTrue(text) : null
+}
+
+const PAYMENT_OPERATION = /оплат|денег|денежн|плат[её]ж|поступлен/i
+const SHIPMENT_OPERATION = /отпуск|отгруз|реализац/i
+
+/** Whether a document (top-level or subordinate) is a payment, a shipment, or the order itself. */
+export function documentKind(doc: SaleDocument): 'order' | 'payment' | 'shipment' | 'other' {
+  if (!doc.operation || /заказ/i.test(doc.operation)) return 'order'
+  if (PAYMENT_OPERATION.test(doc.operation)) return 'payment'
+  if (SHIPMENT_OPERATION.test(doc.operation)) return 'shipment'
+  return 'other'
+}
+
+/** Our order number a payment or shipment document of its own names (1C's «Основание»: the order on the site). */
+export function orderRefOf(doc: SaleDocument): string {
+  return requisite(doc, 'Номер заказа на сайте', 'Номер заказа', 'Заказ на сайте', 'Заказ покупателя', 'Заказ', 'Основание').trim()
+}
+
+/** The payer a document names: a `Контрагент` with the role «Плательщик» (for a payment document, any but the seller), or requisites. */
+function payerOf(doc: SaleDocument, ownDocument: boolean): OnecPayment['payer'] {
+  const party = doc.parties.find((p) => /плательщ/i.test(p.role)) ?? (ownDocument ? doc.parties.find((p) => !/продав|получат/i.test(p.role)) : undefined)
+  const inn = (party?.inn || requisite(doc, 'ИНН плательщика', 'Плательщик ИНН')).replace(/\D/g, '')
+  const kpp = (party?.kpp || requisite(doc, 'КПП плательщика', 'Плательщик КПП')).replace(/\D/g, '')
+  const id = party?.id ?? ''
+  const name = party?.name || requisite(doc, 'Плательщик')
+  return inn || id ? { inn, kpp, id, name } : null
+}
+
+/**
+ * The payments 1C reports on an order document: each subordinate payment document (`ПодчиненныйДокумент` with a payment
+ * `ХозОперация`: number, date, `Сумма`, payer), and the order's own requisites («Номер/Дата/Сумма оплаты по 1С», «Оплачен»,
+ * a `Контрагент` with the role «Плательщик»). Requisites without a sum and with «Оплачен» true (or a number and date, as
+ * УТ sends them) mean the order is paid in full; a sum with «Оплачен» false is a part payment; «Оплачен» false without a
+ * sum is no payment. The same payment in both forms counts once.
+ */
+export function paymentsOf(doc: SaleDocument): OnecPayment[] {
+  const out: OnecPayment[] = []
+  const own = documentKind(doc) === 'payment'
+  for (const d of own ? [doc] : doc.children.filter((c) => documentKind(c) === 'payment')) {
+    const amount = d.sum ? parseKopecks(d.sum) : null
+    out.push({ key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, amountKopecks: amount, payer: payerOf(d, true), paidFlag: null, ...(d.sum && amount === null ? { badAmount: d.sum } : {}) })
+  }
+  if (own) return out
+  const no = requisite(doc, 'Номер оплаты по 1С', 'Номер оплаты по 1C', 'Номер оплаты').trim()
+  const date = requisite(doc, 'Дата оплаты по 1С', 'Дата оплаты по 1C', 'Дата оплаты').trim()
+  const sumText = requisite(doc, 'Сумма оплаты по 1С', 'Сумма оплаты по 1C', ...(no || date ? ['Сумма оплаты'] : [])).trim()
+  const paid = flag(requisite(doc, 'Оплачен', 'Заказ оплачен'))
+  const amount = sumText ? parseKopecks(sumText) : null
+  const key = documentKey(no, date, 'оплачен')
+  const present = (sumText && (no || date)) || paid === true || (paid === null && no && date)
+  if (present && !out.some((p) => p.key === key)) {
+    out.push({ key, no, date, amountKopecks: amount, payer: payerOf(doc, false), paidFlag: paid, ...(sumText && amount === null ? { badAmount: sumText } : {}) })
+  }
+  return out
+}
+
+/** Our shipment number 1C echoes back: «2», «№ 2», «000123-2», «000123/2», «Отгрузка 2»; null for anything else. */
+export function ourShipmentNo(text: string): number | null {
+  const m = /^\s*(?:отгрузка\s*)?(?:№\s*)?(?:\d+\s*[-/]\s*)?(\d{1,2})\s*$/i.exec(text)
+  const n = m ? Number(m[1]) : 0
+  return n >= 1 ? n : null
+}
+
+/**
+ * The shipments 1C reports on an order document: each subordinate shipment document (`ХозОперация` «Отпуск товара»,
+ * «Реализация…»: number, date, its `Товары` with quantities, and «Номер отгрузки на сайте» when 1C echoes ours), and the
+ * order's own requisites («Номер/Дата отгрузки по 1С», «Отгружен»). «Отгружен» true means the whole order has left.
+ */
+export function shipmentsOf(doc: SaleDocument): OnecShipment[] {
+  const out: OnecShipment[] = []
+  const own = documentKind(doc) === 'shipment'
+  const whole = flag(requisite(doc, 'Отгружен', 'Заказ отгружен'))
+  const echo = (d: SaleDocument) => ourShipmentNo(requisite(d, 'Номер отгрузки на сайте', 'Отгрузка на сайте', 'Номер отгрузки сайта'))
+  for (const d of own ? [doc] : doc.children.filter((c) => documentKind(c) === 'shipment')) {
+    const lines: OnecShipment['lines'] = []
+    let bad: string | undefined
+    for (const i of d.items) {
+      const q = parseQtyMilli(i.qty)
+      if (q === null) bad ??= `${i.sku || i.id || i.name}: количество «${i.qty}»`
+      else lines.push({ id: i.id, sku: i.sku, name: i.name, qtyMilli: q })
+    }
+    out.push({ key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, ourNo: echo(d), lines, wholeOrder: false, ...(bad ? { badLine: bad } : {}) })
+  }
+  if (own) return out
   const no = requisite(doc, 'Номер отгрузки по 1С', 'Номер отгрузки по 1C', 'Номер отгрузки').trim()
   const date = requisite(doc, 'Дата отгрузки по 1С', 'Дата отгрузки по 1C', 'Дата отгрузки').trim()
-  const flag = requisite(doc, 'Отгружен', 'Заказ отгружен')
-  if (flag.trim() && !isTrue(flag)) return null
-  if (isTrue(flag) || (no && date)) return { no, date }
-  return null
+  const ourNo = echo(doc)
+  const key = documentKey(no, date, 'отгружен')
+  const present = whole === true || (whole === null && no && date) || (whole === false && no && (date || ourNo !== null))
+  if (present && !out.some((s) => s.key === key)) out.push({ key, no, date, ourNo, lines: [], wholeOrder: whole === true })
+  else if (whole === true) out.forEach((s) => (s.wholeOrder = true))
+  return out
+}
+
+/** An invoice as payment matching sees it: its payer's INN, KPP and the counterparty Ид we sent 1C, and what is still due. */
+export interface InvoiceDue {
+  id: number
+  payerId: number
+  inn: string | null
+  kpp: string | null
+  dueKopecks: number
+}
+
+/** Whether a payer 1C names is this invoice's payer: the same INN (and KPP when both are known), or the Ид we sent for it. */
+export function samePayer(payer: NonNullable<OnecPayment['payer']>, inv: InvoiceDue): boolean {
+  if (payer.id && payer.id === counterpartyId({ id: inv.payerId, inn: inv.inn, kpp: inv.kpp })) return true
+  if (!payer.inn || !inv.inn || payer.inn !== inv.inn) return false
+  return !payer.kpp || !inv.kpp || payer.kpp === inv.kpp
+}
+
+/** Where a payment goes: parts per invoice, the money that fits nowhere, and why (Russian), or null when all of it fits. */
+export interface PaymentPlan {
+  parts: { invoiceId: number; kopecks: number }[]
+  leftoverKopecks: number
+  reason: string | null
+}
+
+/**
+ * Places a 1C payment on our invoices, as a supplier's accountant would:
+ * - a payer 1C names pays only its own invoices (up to what is due); the rest is an overpayment, never someone else's
+ *   invoice; a payer who is not a payer of the order pays nothing (reported);
+ * - without a payer, the sum goes to the one open invoice, or to the invoice whose due equals it, or to all of them when
+ *   it covers them all (the excess is an overpayment); a sum that matches no invoice of several is left to a person;
+ * - without a sum, 1C says the order (or the named payer's part) is paid: every due is paid in full.
+ * `amountKopecks` is what is left of the payment to place (a payment resumed after a crash places only its rest).
+ */
+export function planPayment(amountKopecks: number | null, payer: OnecPayment['payer'], invoices: readonly InvoiceDue[]): PaymentPlan {
+  const fill = (list: readonly InvoiceDue[], amount: number | null) => {
+    const parts: PaymentPlan['parts'] = []
+    let left = amount ?? Infinity
+    for (const i of list) {
+      const k = Math.min(i.dueKopecks, left)
+      if (k > 0) {
+        parts.push({ invoiceId: i.id, kopecks: k })
+        left -= k
+      }
+    }
+    return { parts, left: amount === null ? 0 : left }
+  }
+  if (payer) {
+    const theirs = invoices.filter((i) => samePayer(payer, i))
+    if (!theirs.length) return { parts: [], leftoverKopecks: amountKopecks ?? 0, reason: `плательщик ${payer.inn ? `ИНН ${payer.inn}` : `Ид ${payer.id}`}${payer.name ? ` (${payer.name})` : ''} не платит по этому заказу: оплата не разнесена` }
+    const { parts, left } = fill(theirs, amountKopecks)
+    return { parts, leftoverKopecks: left, reason: left > 0 ? (parts.length ? 'переплата плательщика сверх его счёта' : 'счёт плательщика уже оплачен: переплата') : null }
+  }
+  const open = invoices.filter((i) => i.dueKopecks > 0)
+  if (amountKopecks === null) return { parts: fill(open, null).parts, leftoverKopecks: 0, reason: null }
+  const due = open.reduce((s, i) => s + i.dueKopecks, 0)
+  if (!open.length) return { parts: [], leftoverKopecks: amountKopecks, reason: 'счета заказа уже оплачены: переплата' }
+  const exact = open.find((i) => i.dueKopecks === amountKopecks)
+  if (open.length === 1 || exact || amountKopecks >= due) {
+    const { parts, left } = fill(exact ? [exact] : open, amountKopecks)
+    return { parts, leftoverKopecks: left, reason: left > 0 ? 'переплата сверх счетов заказа' : null }
+  }
+  return { parts: [], leftoverKopecks: amountKopecks, reason: 'сумма не совпадает ни с одним из счетов плательщиков, а 1С не указала плательщика: разнесите оплату вручную' }
+}
+
+/** An order line as shipment matching sees it: how 1C may name its product (our Ид sent, 1C's Ид, article). */
+export interface LineIdentity {
+  lineId: number
+  /** The product (or the article when the product is gone): lines of one product are compared together. */
+  product: string
+  ids: string[]
+  sku: string
+}
+
+/** Folds an article for comparison. */
+const foldSku = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, '')
+
+/** 1C's lines → quantities per product of our order, or the first line that is not in the order. */
+export function onecLinesByProduct(lines: OnecShipment['lines'], ours: readonly LineIdentity[]): { qty: Map<string, number>; unknown: string | null } {
+  const qty = new Map<string, number>()
+  for (const l of lines) {
+    const hit = ours.find((o) => l.id && o.ids.includes(l.id)) ?? ours.find((o) => l.sku && foldSku(o.sku) === foldSku(l.sku))
+    if (!hit) return { qty, unknown: l.sku || l.id || l.name }
+    qty.set(hit.product, (qty.get(hit.product) ?? 0) + l.qtyMilli)
+  }
+  return { qty, unknown: null }
+}
+
+/** Whether two quantity maps are the same (every product, every quantity). */
+export function sameQuantities(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  const keys = new Set([...a.keys(), ...b.keys()])
+  for (const k of keys) if ((a.get(k) ?? 0) !== (b.get(k) ?? 0)) return false
+  return true
+}
+
+/** One of our shipments as matching sees it: number, state and quantities per product. */
+export interface OurShipment {
+  id: number
+  no: number
+  shipped: boolean
+  qty: Map<string, number>
+}
+
+export type ShipmentMatch =
+  | { kind: 'one'; shipmentId: number; no: number; by: 'номер' | 'строки' | 'единственная открытая' }
+  | { kind: 'all'; by: string }
+  | { kind: 'done'; reason: string }
+  | { kind: 'none'; reason: string }
+
+/**
+ * Which of our shipments a 1C shipment is: the shipment whose number 1C echoes; else the open shipment with exactly 1C's
+ * lines and quantities; else the single open shipment. An order not split into shipments is one shipment: 1C's lines
+ * must then be the whole order. «Отгружен» (the whole order) with several open shipments and nothing more ships them all.
+ * Anything else is left to a person, with the reason.
+ */
+export function matchShipment(s: OnecShipment, ours: readonly OurShipment[], wholeOrder: ReadonlyMap<string, number>, lines: readonly LineIdentity[]): ShipmentMatch {
+  if (s.badLine) return { kind: 'none', reason: `строка не прочитана: ${s.badLine}` }
+  const sent = s.lines.length ? onecLinesByProduct(s.lines, lines) : null
+  if (sent?.unknown) return { kind: 'none', reason: `товара «${sent.unknown}» нет в заказе` }
+  const open = ours.filter((x) => !x.shipped)
+  if (!ours.length) {
+    if (sent && !sameQuantities(sent.qty, wholeOrder)) return { kind: 'none', reason: '1С отгрузила не весь заказ, а заказ не разделён на отгрузки: разделите его или отметьте отгрузку вручную' }
+    return { kind: 'all', by: sent ? 'строки' : 'весь заказ' }
+  }
+  if (s.ourNo !== null) {
+    const x = ours.find((o) => o.no === s.ourNo)
+    if (!x) return { kind: 'none', reason: `отгрузки ${s.ourNo} в заказе нет (отгрузок: ${ours.length})` }
+    if (sent && !sameQuantities(sent.qty, x.qty)) return { kind: 'none', reason: `строки 1С не совпадают с отгрузкой ${x.no}` }
+    return x.shipped ? { kind: 'done', reason: `отгрузка ${x.no} уже отгружена` } : { kind: 'one', shipmentId: x.id, no: x.no, by: 'номер' }
+  }
+  if (sent) {
+    const x = open.find((o) => sameQuantities(sent.qty, o.qty))
+    if (x) return { kind: 'one', shipmentId: x.id, no: x.no, by: 'строки' }
+    const done = ours.find((o) => o.shipped && sameQuantities(sent.qty, o.qty))
+    if (done) return { kind: 'done', reason: `отгрузка ${done.no} уже отгружена` }
+    if (open.length && sameQuantities(sent.qty, sumQuantities(open))) return { kind: 'all', by: 'строки' }
+    return { kind: 'none', reason: `строки 1С не совпадают ни с одной открытой отгрузкой (${open.map((o) => o.no).join(', ') || 'открытых нет'})` }
+  }
+  if (!open.length) return { kind: 'done', reason: 'все отгрузки уже отгружены' }
+  if (open.length === 1) return { kind: 'one', shipmentId: open[0]!.id, no: open[0]!.no, by: 'единственная открытая' }
+  if (s.wholeOrder) return { kind: 'all', by: '«Отгружен»: весь заказ' }
+  return { kind: 'none', reason: `открыто отгрузок: ${open.length} (${open.map((o) => o.no).join(', ')}), а 1С не сообщила ни номер нашей отгрузки, ни строки` }
+}
+
+/** Quantities of several shipments together. */
+export function sumQuantities(list: readonly { qty: ReadonlyMap<string, number> }[]): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const x of list) for (const [k, v] of x.qty) out.set(k, (out.get(k) ?? 0) + v)
+  return out
 }
 
 /** 1C's number and date of its own order document (elements `Номер1С`/`Дата1С` or the requisites «Номер по 1С»/«Дата по 1С»). */

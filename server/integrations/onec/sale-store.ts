@@ -1,23 +1,30 @@
 /** SQL of the 1C order exchange: which orders to send, what a session sent, what 1C said back. Plain functions `fn(db, …)`. */
 
 import type { Db } from '../../db/knex.js'
-import { insertId } from '../../db/dialect.js'
+import { insertId, isUniqueViolation } from '../../db/dialect.js'
 import type { OrderRow, OrderStatus } from '../../orders/types.js'
 import type { SaleCompany, SaleOrder } from './sale-types.js'
 
-/** Orders 1C has not confirmed at their current version: never exported (and not cancelled before it ever saw them), or changed since. */
+/**
+ * Orders 1C has not confirmed at their current version: never exported (and not cancelled before 1C ever saw them), or
+ * changed on our side since. The version of an order is the id of its last event whose actor is not 1C: ids only grow and
+ * an order's events are written under its row lock, so any change committed after a query's read has a larger id than the
+ * version that query recorded (even in the same millisecond), and what 1C itself changed never makes an order «changed».
+ * Read inside the query's transaction, so the versions and the documents written are one snapshot.
+ */
 export async function changedOrders(db: Db, limit: number): Promise<{ id: number; version: number }[]> {
-  const rows: { id: number; updated_at: number }[] = await db('orders as o')
+  const ours = () => db('order_events as e').max('e.id').whereRaw('e.order_id = o.id').whereNot('e.actor_kind', 'onec')
+  const rows: { id: number; version: number | null }[] = await db('orders as o')
     .leftJoin('onec_sale_orders as s', 's.order_id', 'o.id')
     .where((w) =>
       w
         .where((n) => n.whereNull('s.exported_version').whereNot('o.status', 'cancelled'))
-        .orWhere((c) => c.whereNotNull('s.exported_version').where('o.updated_at', '>', db.ref('s.exported_version'))),
+        .orWhere((c) => c.whereNotNull('s.exported_version').where('s.exported_version', '<', ours())),
     )
     .orderBy('o.id')
     .limit(limit)
-    .select('o.id', 'o.updated_at')
-  return rows.map((r) => ({ id: Number(r.id), version: Number(r.updated_at) }))
+    .select('o.id', ours().as('version'))
+  return rows.map((r) => ({ id: Number(r.id), version: Number(r.version ?? 0) }))
 }
 
 function company(r: Record<string, unknown>, prefix: string): SaleCompany {
@@ -51,6 +58,15 @@ export async function saleOrders(db: Db, ids: number[]): Promise<SaleOrder[]> {
     .whereIn('i.order_id', ids)
     .orderBy('i.id')
     .select('i.order_id', 'i.amount_kopecks', 'i.paid_kopecks', ...COMPANY_COLUMNS.map((c) => `c.${c} as c_${c}`))
+  const shipments: Record<string, unknown>[] = await db('order_shipments').whereIn('order_id', ids).orderBy([{ column: 'order_id' }, { column: 'no' }]).select('id', 'order_id', 'no', 'planned_on', 'status')
+  const shipLines: Record<string, unknown>[] = shipments.length
+    ? await db('order_shipment_lines as sl')
+        .join('order_lines as l', 'l.id', 'sl.order_line_id')
+        .leftJoin('products as p', 'p.id', 'l.product_id')
+        .whereIn('sl.shipment_id', shipments.map((x) => Number(x.id)))
+        .orderBy([{ column: 'sl.shipment_id' }, { column: 'l.sort' }, { column: 'l.id' }])
+        .select('sl.shipment_id', 'sl.qty_milli', 'l.sku', 'l.product_id', 'p.external_id')
+    : []
   return orders.map((o) => {
     const id = Number(o.id)
     return {
@@ -81,6 +97,16 @@ export async function saleOrders(db: Db, ids: number[]): Promise<SaleOrder[]> {
       invoices: invoices
         .filter((i) => Number(i.order_id) === id)
         .map((i) => ({ payer: company(i, 'c_'), amountKopecks: Number(i.amount_kopecks), paidKopecks: Number(i.paid_kopecks) })),
+      shipments: shipments
+        .filter((x) => Number(x.order_id) === id)
+        .map((x) => ({
+          no: Number(x.no),
+          plannedOn: String(x.planned_on),
+          shipped: x.status === 'shipped',
+          lines: shipLines
+            .filter((l) => Number(l.shipment_id) === Number(x.id))
+            .map((l) => ({ externalId: (l.external_id as string | null) ?? null, productId: l.product_id === null ? null : Number(l.product_id), sku: String(l.sku), qtyMilli: Number(l.qty_milli) })),
+        })),
     }
   })
 }
@@ -120,6 +146,11 @@ function normOrder(r: Record<string, unknown> | undefined): OrderRow | undefined
 /** An order by our number (any company: 1C sees them all). */
 export async function orderByNumber(db: Db, number: string): Promise<OrderRow | undefined> {
   return normOrder(await db('orders').where({ number }).first())
+}
+
+/** An order by 1C's own number of it (a payment or shipment document of its own may name the order so). */
+export async function orderByOnecNumber(db: Db, onecNumber: string): Promise<OrderRow | undefined> {
+  return onecNumber ? normOrder(await db('orders').where({ onec_number: onecNumber }).orderBy('id', 'desc').first()) : undefined
 }
 
 /** An order by 1C's Ид of its document. */
@@ -190,4 +221,125 @@ export async function startImport(db: Db, sessionId: number, file: string, finge
 
 export async function saveImport(db: Db, id: number, documentsDone: number, done: boolean, report: string, now: number): Promise<void> {
   await db('onec_sale_imports').where({ id }).update({ documents_done: documentsDone, done, report, updated_at: now })
+}
+
+/* Payments and shipments 1C reported (migration 013). */
+
+export interface PaymentRecord {
+  id: number
+  order_id: number
+  pay_key: string
+  amount_kopecks: number | null
+  applied_kopecks: number
+  leftover_kopecks: number
+  state: 'pending' | 'applied' | 'over' | 'unmatched'
+}
+
+function normPayment(r: Record<string, unknown>): PaymentRecord {
+  return {
+    id: Number(r.id), order_id: Number(r.order_id), pay_key: String(r.pay_key), amount_kopecks: r.amount_kopecks === null ? null : Number(r.amount_kopecks),
+    applied_kopecks: Number(r.applied_kopecks), leftover_kopecks: Number(r.leftover_kopecks), state: r.state as PaymentRecord['state'],
+  }
+}
+
+/** The payment 1C reported on the order under this key, if it was recorded before. */
+export async function findPayment(db: Db, orderId: number, key: string): Promise<PaymentRecord | undefined> {
+  const r = await db('onec_sale_payments').where({ order_id: orderId, pay_key: key }).first()
+  return r ? normPayment(r) : undefined
+}
+
+/**
+ * Records a payment 1C reported, as `pending` until it is placed; returns it, or the one recorded before under the same key
+ * (a replay, or another call that got there first).
+ */
+export async function claimPayment(
+  db: Db,
+  p: { orderId: number; key: string; no: string; date: string; amountKopecks: number | null; payer: { inn: string; kpp: string; name: string } | null; sessionId: number },
+  now: number,
+): Promise<{ record: PaymentRecord; fresh: boolean }> {
+  try {
+    await db('onec_sale_payments').insert({
+      order_id: p.orderId, pay_key: p.key, onec_no: p.no.slice(0, 64), onec_date: p.date.slice(0, 32), amount_kopecks: p.amountKopecks, applied_kopecks: 0, leftover_kopecks: 0,
+      payer_inn: (p.payer?.inn ?? '').slice(0, 12), payer_kpp: (p.payer?.kpp ?? '').slice(0, 9), payer_name: (p.payer?.name ?? '').slice(0, 300), state: 'pending', note: '', session_id: p.sessionId, created_at: now, updated_at: now,
+    })
+    return { record: (await findPayment(db, p.orderId, p.key))!, fresh: true }
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
+    return { record: (await findPayment(db, p.orderId, p.key))!, fresh: false }
+  }
+}
+
+/** What of a payment is already on our invoices (its parts, each written with the payment it made). */
+export async function placedKopecks(db: Db, paymentId: number): Promise<number> {
+  const r = await db('onec_sale_payment_parts').where({ payment_id: paymentId }).sum({ k: 'kopecks' }).first()
+  return Number(r?.k ?? 0)
+}
+
+/** One part of a payment placed on an invoice; called inside the transaction of the payment itself. */
+export async function insertPart(trx: Db, paymentId: number, invoiceId: number, kopecks: number, now: number): Promise<void> {
+  await trx('onec_sale_payment_parts').insert({ payment_id: paymentId, invoice_id: invoiceId, kopecks, created_at: now })
+}
+
+/** The outcome of a payment once placed. */
+export async function finishPayment(db: Db, id: number, o: { applied: number; leftover: number; state: PaymentRecord['state']; note: string }, now: number): Promise<void> {
+  await db('onec_sale_payments').where({ id }).update({ applied_kopecks: o.applied, leftover_kopecks: o.leftover, state: o.state, note: o.note.slice(0, 500), updated_at: now })
+}
+
+/** The order's invoices with their payers' INN and KPP and what is still due, in invoice order. */
+export async function invoiceDues(db: Db, orderId: number): Promise<{ id: number; payerId: number; inn: string | null; kpp: string | null; dueKopecks: number; name: string }[]> {
+  const rows: Record<string, unknown>[] = await db('order_invoices as i').join('companies as c', 'c.id', 'i.payer_company_id').where('i.order_id', orderId).orderBy('i.id').select('i.id', 'i.payer_company_id', 'i.amount_kopecks', 'i.paid_kopecks', 'c.inn', 'c.kpp', 'c.name_short')
+  return rows.map((r) => ({
+    id: Number(r.id), payerId: Number(r.payer_company_id), inn: (r.inn as string | null) ?? null, kpp: (r.kpp as string | null) ?? null,
+    dueKopecks: Math.max(0, Number(r.amount_kopecks) - Number(r.paid_kopecks)), name: String(r.name_short ?? ''),
+  }))
+}
+
+/** The order's lines as shipment matching names them: the product (or article), the Ид we send and 1C's own, the article. */
+export async function lineIdentities(db: Db, orderId: number): Promise<{ lineId: number; product: string; ids: string[]; sku: string; qtyMilli: number }[]> {
+  const rows: Record<string, unknown>[] = await db('order_lines as l').leftJoin('products as p', 'p.id', 'l.product_id').where('l.order_id', orderId).orderBy([{ column: 'l.sort' }, { column: 'l.id' }]).select('l.id', 'l.product_id', 'l.sku', 'l.qty_milli', 'p.external_id')
+  return rows.map((r) => {
+    const productId = r.product_id === null ? null : Number(r.product_id)
+    const ids = [r.external_id ? String(r.external_id) : '', productId !== null ? `b2b-product-${productId}` : `b2b-product-${String(r.sku)}`].filter(Boolean)
+    return { lineId: Number(r.id), product: productId !== null ? `p${productId}` : `sku:${String(r.sku)}`, ids, sku: String(r.sku), qtyMilli: Number(r.qty_milli) }
+  })
+}
+
+/** Whether the shipment 1C reported under this key was recorded before. */
+export async function shipmentRecorded(db: Db, orderId: number, key: string): Promise<boolean> {
+  return !!(await db('onec_sale_shipments').where({ order_id: orderId, ship_key: key }).first('id'))
+}
+
+/** Records a shipment 1C reported (in the transaction that ships it, when it ships one); false when recorded before. */
+export async function recordShipment(
+  db: Db,
+  r: { orderId: number; key: string; no: string; date: string; shipmentId: number | null; shipmentNo: number | null; lines: unknown; state: 'shipped' | 'already' | 'unmatched'; note: string; sessionId: number },
+  now: number,
+): Promise<boolean> {
+  try {
+    await db('onec_sale_shipments').insert({
+      order_id: r.orderId, ship_key: r.key, onec_no: r.no.slice(0, 64), onec_date: r.date.slice(0, 32), shipment_id: r.shipmentId, shipment_no: r.shipmentNo,
+      lines: JSON.stringify(r.lines), state: r.state, note: r.note.slice(0, 500), session_id: r.sessionId, created_at: now,
+    })
+    return true
+  } catch (err) {
+    if (isUniqueViolation(err)) return false
+    throw err
+  }
+}
+
+/** What `/admin/onec` shows of the order exchange sessions: each file's report, and the payments and shipments 1C reported. */
+export async function saleReportsOf(db: Db, sessionIds: number[]) {
+  if (!sessionIds.length) return { imports: [], payments: [], shipments: [] }
+  const imports: { session_id: number; file: string; done: boolean; report: string }[] = await db('onec_sale_imports').whereIn('session_id', sessionIds).orderBy('id').select('session_id', 'file', 'done', 'report')
+  const payments: Record<string, unknown>[] = await db('onec_sale_payments as p')
+    .join('orders as o', 'o.id', 'p.order_id')
+    .whereIn('p.session_id', sessionIds)
+    .orderBy('p.id')
+    .select('p.session_id', 'o.id as order_id', 'o.number', 'p.onec_no', 'p.onec_date', 'p.amount_kopecks', 'p.applied_kopecks', 'p.leftover_kopecks', 'p.payer_inn', 'p.payer_name', 'p.state', 'p.note')
+  const shipments: Record<string, unknown>[] = await db('onec_sale_shipments as s')
+    .join('orders as o', 'o.id', 's.order_id')
+    .whereIn('s.session_id', sessionIds)
+    .orderBy('s.id')
+    .select('s.session_id', 'o.id as order_id', 'o.number', 's.onec_no', 's.onec_date', 's.shipment_no', 's.state', 's.note')
+  return { imports: imports.map((i) => ({ ...i, session_id: Number(i.session_id), done: Boolean(i.done) })), payments, shipments }
 }

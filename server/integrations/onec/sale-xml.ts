@@ -150,6 +150,11 @@ function documentOf(x: Xml, o: SaleOrder, timeZone: string): void {
       x.requisite(`Плательщик ${n + 1}`, `${req}; сумма ${money(i.amountKopecks)}; оплачено ${money(i.paidKopecks)}`)
     })
   }
+  // A split order's shipments, so that 1C can name the one it shipped back («Номер отгрузки на сайте» = «000125-2»).
+  for (const sh of o.shipments) {
+    const lines = sh.lines.map((l) => `${l.sku} × ${quantity(l.qtyMilli)}`).join(', ')
+    x.requisite(`Отгрузка ${sh.no}`, `${o.number}-${sh.no}; план ${sh.plannedOn}; ${sh.shipped ? 'отгружена' : 'к отгрузке'}; ${lines}`)
+  }
   x.requisite('Состояние заказа', STATUS_LABELS[o.status])
   x.close('ЗначенияРеквизитов')
   x.close('Документ')

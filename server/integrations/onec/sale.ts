@@ -21,8 +21,11 @@ import type { Actor, OrderRow, OrderStatus } from '../../orders/types.js'
 import * as store from './sale-store.js'
 import { streamSaleFile } from './sale-parse.js'
 import { saleContentType, writeSaleXml } from './sale-xml.js'
-import { deletionWanted, onecRefs, pathTo, paymentOf, reached, sameNumber, shipmentOf, statusDictionary, statusTarget } from './sale-rules.js'
-import type { SaleDocument } from './sale-types.js'
+import {
+  deletionWanted, documentKind, matchShipment, money, onecRefs, orderRefOf, pathTo, paymentsOf, planPayment, reached, sameNumber, shipmentsOf, statusDictionary,
+  statusTarget, type OurShipment,
+} from './sale-rules.js'
+import type { OnecPayment, OnecShipment, SaleDocument } from './sale-types.js'
 
 export type OnecSale = ReturnType<typeof createOnecSale>
 
@@ -36,6 +39,12 @@ interface Report {
   skipped: number
   notFound: string[]
   refused: string[]
+  /** Payments 1C reported that were recorded (a replayed one is not counted again), and what of them fitted no invoice. */
+  payments?: number
+  paymentsLeftKopecks?: number
+  /** Shipments 1C reported that were recorded, and how many of them matched none of ours. */
+  shipments?: number
+  shipmentsUnmatched?: number
   /** Entries beyond `LISTED` per list, counted only (a file of 100 000 unknown orders keeps a small report). */
   notFoundMore?: number
   refusedMore?: number
@@ -58,6 +67,8 @@ function note(r: Report, list: 'notFound' | 'refused', items: string[]): void {
 export function reportMessage(r: Report): string {
   const parts = [`Документов: ${r.documents}, заказов найдено: ${r.matched}, изменений: ${r.changes}`]
   if (r.skipped) parts.push(`пропущено (не заказы): ${r.skipped}`)
+  if (r.payments) parts.push(`оплат из 1С: ${r.payments}${r.paymentsLeftKopecks ? `, не разнесено ${money(r.paymentsLeftKopecks)} руб.` : ''}`)
+  if (r.shipments) parts.push(`отгрузок из 1С: ${r.shipments}${r.shipmentsUnmatched ? `, не сопоставлено ${r.shipmentsUnmatched}` : ''}`)
   const list = (items: string[], more = 0) => {
     const rest = items.length - 10 + more
     return rest > 0 ? `${items.slice(0, 10).join('; ')}; и ещё ${rest}` : items.join('; ')
@@ -71,6 +82,9 @@ export function reportMessage(r: Report): string {
 function docName(doc: SaleDocument): string {
   return `№ ${doc.number || '—'}${doc.id && doc.id !== doc.number ? ` (Ид ${doc.id})` : ''}`
 }
+
+/** A shipment 1C reported that another call recorded first: the shipping is rolled back. */
+class Replayed extends Error {}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -89,6 +103,12 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
     if (found) return found
     const idAsNumber = normalizeNumber(doc.id)
     return idAsNumber ? store.orderByNumber(db, idAsNumber) : undefined
+  }
+
+  /** The order a payment or shipment document of its own names: our number, or 1C's number of the order. */
+  async function findReferenced(ref: string): Promise<OrderRow | undefined> {
+    const n = normalizeNumber(ref)
+    return (n && (await store.orderByNumber(db, n))) || store.orderByOnecNumber(db, ref.slice(0, 64))
   }
 
   /** Walks the order to `to` by legal transitions, one service call each; returns the number of moves. */
@@ -111,86 +131,224 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
     return moves
   }
 
-  /** Applies one document; returns the number of changes and the refusals (never throws for a business refusal). */
-  async function apply(doc: SaleDocument, order: OrderRow): Promise<{ changes: number; problems: string[] }> {
-    const problems: string[] = []
+  /** What one document did: order changes, refusals, and the payments and shipments it recorded. */
+  interface Outcome {
+    changes: number
+    problems: string[]
+    payments: number
+    leftKopecks: number
+    shipments: number
+    unmatched: number
+  }
+
+  const label = (what: string, no: string, date: string, amount: number | null = null) =>
+    `${what} ${no || 'без номера'}${date ? ` от ${date.slice(0, 10)}` : ''}${amount !== null ? ` на ${money(amount)} руб.` : ''}`
+
+  /**
+   * Places one payment 1C reported on the order's invoices (`planPayment`): recorded once per order and key, each part
+   * written in the transaction of the payment it made, so a replay pays nothing twice and a payment cut short by a crash
+   * places only its rest. What fits nowhere is recorded with the reason and reported.
+   */
+  async function applyPayment(order: OrderRow, p: OnecPayment, sessionId: number, out: Outcome): Promise<void> {
+    const name = `заказ № ${order.number}`
+    const what = label('оплата', p.no, p.date, p.amountKopecks)
+    if (p.badAmount) {
+      out.problems.push(`${name}: ${what}: сумма «${p.badAmount}» не прочитана, оплата не записана`)
+      return
+    }
+    const before = await store.findPayment(db, order.id, p.key)
+    if (before && before.state !== 'pending') return
+    const at = now()
+    const record = before ?? (await store.claimPayment(db, { orderId: order.id, key: p.key, no: p.no, date: p.date, amountKopecks: p.amountKopecks, payer: p.payer, sessionId }, at)).record
+    if (record.state !== 'pending') return
+    out.payments++
+    const current = (await ordersStore.findById(db, order.id))!
+    if (current.status === 'cancelled') {
+      const left = p.amountKopecks ?? 0
+      await store.finishPayment(db, record.id, { applied: 0, leftover: left, state: 'unmatched', note: 'заказ отменён на портале: деньги вернуть или зачесть' }, at)
+      out.leftKopecks += left
+      out.problems.push(`${name}: ${what}: заказ отменён на портале, оплата не разнесена`)
+      return
+    }
+    let applied = await store.placedKopecks(db, record.id)
+    const rest = p.amountKopecks === null ? null : p.amountKopecks - applied
+    const plan = planPayment(rest, p.payer, await store.invoiceDues(db, order.id))
+    let leftover = plan.leftoverKopecks
+    for (const part of plan.parts) {
+      let made = 0
+      try {
+        await orders.pay(order.id, part.invoiceId, part.kopecks, ACTOR, async (trx, k) => {
+          made = k
+          if (k > 0) await store.insertPart(trx, record.id, part.invoiceId, k, at)
+        })
+      } catch (err) {
+        // Left pending: the next replay places the rest.
+        out.problems.push(`${name}: ${what}: оплата не записана: ${errorText(err)}`)
+        return
+      }
+      applied += made
+      leftover += part.kopecks - made
+      if (made > 0) out.changes++
+    }
+    let note = plan.reason ?? ''
+    if (p.paidFlag === true && p.amountKopecks !== null && !plan.reason) {
+      const due = (await store.invoiceDues(db, order.id)).reduce((s, i) => s + i.dueKopecks, 0)
+      if (due > 0) note = `1С считает заказ оплаченным, но по счетам не хватает ${money(due)} руб.`
+    }
+    const state = plan.reason && !plan.parts.length ? 'unmatched' : leftover > 0 ? 'over' : 'applied'
+    await store.finishPayment(db, record.id, { applied, leftover, state, note }, now())
+    out.leftKopecks += leftover
+    if (state !== 'applied' || note) out.problems.push(`${name}: ${what}: ${note}${leftover > 0 ? `; не разнесено ${money(leftover)} руб.` : ''}`)
+  }
+
+  /**
+   * Ships what 1C shipped (`matchShipment`): exactly the shipment of ours it names or whose lines it sent, or the single open
+   * one; that shipment's reservations are consumed and the others stay open. Recorded once per order and key (in the
+   * transaction that ships, when it ships one of a split order).
+   */
+  async function applyShipment(order: OrderRow, s: OnecShipment, sessionId: number, out: Outcome): Promise<void> {
+    if (await store.shipmentRecorded(db, order.id, s.key)) return
+    const name = `заказ № ${order.number}`
+    const what = label('отгрузка', s.no, s.date)
+    const lines = s.lines.map((l) => ({ id: l.id, sku: l.sku, name: l.name, qty_milli: l.qtyMilli }))
+    const base = { orderId: order.id, key: s.key, no: s.no, date: s.date, lines, sessionId }
+    const record = async (state: 'shipped' | 'already' | 'unmatched', note: string, shipment: { id: number; no: number } | null = null) => {
+      if (!(await store.recordShipment(db, { ...base, state, note, shipmentId: shipment?.id ?? null, shipmentNo: shipment?.no ?? null }, now()))) return
+      out.shipments++
+      if (state === 'unmatched') {
+        out.unmatched++
+        out.problems.push(`${name}: ${what}: ${note}`)
+      }
+    }
+    let current = (await ordersStore.findById(db, order.id))!
+    if (current.status === 'cancelled') return record('unmatched', 'заказ отменён на портале')
+    const [{ shipments, lines: shipLines }, identities] = await Promise.all([ordersStore.shipmentsOf(db, order.id), store.lineIdentities(db, order.id)])
+    const productOf = new Map(identities.map((l) => [l.lineId, l.product]))
+    const ours: OurShipment[] = shipments.map((x) => {
+      const qty = new Map<string, number>()
+      for (const l of shipLines.filter((y) => y.shipment_id === x.id)) {
+        const k = productOf.get(l.order_line_id) ?? `line:${l.order_line_id}`
+        qty.set(k, (qty.get(k) ?? 0) + l.qty_milli)
+      }
+      return { id: x.id, no: x.no, shipped: x.status === 'shipped', qty }
+    })
+    const whole = new Map<string, number>()
+    for (const l of identities) whole.set(l.product, (whole.get(l.product) ?? 0) + l.qtyMilli)
+    const match = matchShipment(s, ours, whole, identities)
+    if (match.kind === 'none') return record('unmatched', match.reason)
+    if (match.kind === 'done') return record('already', match.reason)
+    const note = `Отгружен в 1С${s.no ? `: ${s.no}` : ''}${s.date ? ` от ${s.date}` : ''}`
+    if (!ours.length) {
+      // One shipment of everything: the order walks to «отгружен», consuming every reservation.
+      if (current.status === 'shipped' || reached(current.status, 'shipped')) return record('already', 'заказ уже отгружен')
+      const problems: string[] = []
+      out.changes += await walk(current, 'shipped', note, problems, `${name}, ${what}`)
+      current = (await ordersStore.findById(db, order.id))!
+      if (current.status !== 'shipped') {
+        out.problems.push(...problems)
+        return
+      }
+      return record('shipped', match.by)
+    }
+    if (!reached(current.status, 'assembling')) {
+      const problems: string[] = []
+      out.changes += await walk(current, 'assembling', note, problems, `${name}, ${what}`)
+      if (problems.length) {
+        out.problems.push(...problems)
+        return
+      }
+    }
+    const targets = match.kind === 'one' ? [ours.find((x) => x.id === match.shipmentId)!] : ours.filter((x) => !x.shipped)
+    const by = match.kind === 'one' ? `отгрузка ${match.no} (по ${match.by === 'номер' ? 'номеру' : match.by === 'строки' ? 'строкам' : 'единственной открытой'})` : `все открытые отгрузки (${match.by})`
+    for (const [i, x] of targets.entries()) {
+      const last = i === targets.length - 1
+      try {
+        await orders.shipShipment(order.id, x.id, ACTOR, async (trx) => {
+          if (!last) return
+          const fresh = await store.recordShipment(trx, { ...base, state: 'shipped', note: by, shipmentId: match.kind === 'one' ? x.id : null, shipmentNo: match.kind === 'one' ? x.no : null }, now())
+          if (!fresh) throw new Replayed()
+        })
+        out.changes++
+        if (last) out.shipments++
+      } catch (err) {
+        if (err instanceof Replayed) return
+        out.problems.push(`${name}: ${what}: отгрузка ${x.no} не отмечена: ${errorText(err)}`)
+        return
+      }
+    }
+  }
+
+  /** Applies one document to its order; never throws for a business refusal (it is reported instead). */
+  async function apply(doc: SaleDocument, order: OrderRow, sessionId: number): Promise<Outcome> {
+    const out: Outcome = { changes: 0, problems: [], payments: 0, leftKopecks: 0, shipments: 0, unmatched: 0 }
+    const problems = out.problems
     const name = `заказ № ${order.number}`
     const at = now()
-    let changes = 0
-    const refs = onecRefs(doc)
-    const onecId = doc.id && !sameNumber(doc.id, order.number) ? doc.id : null
-    if (await store.saveOnecIds(db, order, onecId, refs.number || null)) changes++
-    if (await store.saveFacts(db, order.id, { onec_date: refs.date }, at)) changes++
+    const isOrder = documentKind(doc) === 'order'
+    if (isOrder) {
+      const refs = onecRefs(doc)
+      const onecId = doc.id && !sameNumber(doc.id, order.number) ? doc.id : null
+      if (await store.saveOnecIds(db, order, onecId, refs.number || null)) out.changes++
+      if (await store.saveFacts(db, order.id, { onec_date: refs.date }, at)) out.changes++
+    }
     const reread = async () => (await ordersStore.findById(db, order.id))!
 
-    if (deletionWanted(doc)) {
+    if (isOrder && deletionWanted(doc)) {
       const current = await reread()
-      if (current.status === 'cancelled') return { changes, problems }
+      if (current.status === 'cancelled') return out
       if (!canCancel(current.status)) {
         problems.push(`${name}: помечен на удаление в 1С, но ${transitionError(current.status, 'cancelled')}`)
-        return { changes, problems }
+        return out
       }
       try {
         await orders.transition(order.id, 'cancelled', ACTOR, 'Помечен на удаление (отменён) в 1С')
-        changes++
+        out.changes++
       } catch (err) {
         problems.push(`${name}: ${errorText(err)}`)
       }
-      return { changes, problems }
+      return out
     }
 
-    const payment = paymentOf(doc)
-    if (payment) {
-      if (await store.saveFacts(db, order.id, { payment_no: payment.no, payment_date: payment.date }, at)) changes++
-      const current = await reread()
-      const invoices = await ordersStore.invoicesOf(db, order.id)
-      const due = invoices.filter((i) => i.paid_kopecks < i.amount_kopecks)
-      if (due.length && current.status === 'cancelled') problems.push(`${name}: оплачен в 1С, но заказ отменён на портале`)
-      else {
-        for (const i of due) {
-          try {
-            await orders.pay(order.id, i.id, i.amount_kopecks - i.paid_kopecks, ACTOR)
-            changes++
-          } catch (err) {
-            problems.push(`${name}: оплата не записана: ${errorText(err)}`)
-          }
-        }
-      }
-    }
+    const payments = paymentsOf(doc)
+    for (const p of payments) await applyPayment(order, p, sessionId, out)
+    const lastPayment = payments.filter((p) => p.no || p.date).at(-1)
+    if (lastPayment && (await store.saveFacts(db, order.id, { payment_no: lastPayment.no, payment_date: lastPayment.date }, now()))) out.changes++
 
-    const target = statusTarget(doc, dict)
+    const shipmentFacts = shipmentsOf(doc)
+    for (const s of shipmentFacts) await applyShipment(order, s, sessionId, out)
+    const lastShipment = shipmentFacts.filter((s) => s.no || s.date).at(-1)
+    if (lastShipment && (await store.saveFacts(db, order.id, { shipment_no: lastShipment.no, shipment_date: lastShipment.date }, now()))) out.changes++
+
+    const target = isOrder ? statusTarget(doc, dict) : null
     if (target && 'unknown' in target) problems.push(`${name}: статус 1С «${target.unknown}» не найден в словаре ONEC_SALE_STATUS_MAP`)
     else if (target) {
       const current = await reread()
+      const open = (await ordersStore.shipmentsOf(db, order.id)).shipments.filter((x) => x.status !== 'shipped').length
+      const shipping = ['partly_shipped', 'shipped', 'delivered', 'completed'].includes(target.to)
       if (target.to === 'cancelled') {
         if (current.status !== 'cancelled') {
           if (!canCancel(current.status)) problems.push(`${name}: статус 1С «${target.label}»: ${transitionError(current.status, 'cancelled')}`)
-          else changes += await walk(current, 'cancelled', `Статус в 1С: «${target.label}»`, problems, name)
+          else out.changes += await walk(current, 'cancelled', `Статус в 1С: «${target.label}»`, problems, name)
         }
       } else if (!reached(current.status, target.to)) {
         if (current.status === 'cancelled') problems.push(`${name}: статус 1С «${target.label}», но заказ отменён на портале`)
-        else changes += await walk(current, target.to, `Статус в 1С: «${target.label}»`, problems, `${name}, статус 1С «${target.label}»`)
+        else if (shipping && open > 0 && (shipmentFacts.length || target.to === 'partly_shipped')) {
+          // 1C said which shipments left (or only that some did): the others stay open until it says so.
+          problems.push(`${name}: статус 1С «${target.label}», но открыто отгрузок: ${open}; они отгружаются по документам отгрузки 1С или вручную`)
+        } else out.changes += await walk(current, target.to, `Статус в 1С: «${target.label}»`, problems, `${name}, статус 1С «${target.label}»`)
       }
     }
-
-    const shipment = shipmentOf(doc)
-    if (shipment) {
-      if (await store.saveFacts(db, order.id, { shipment_no: shipment.no, shipment_date: shipment.date }, at)) changes++
-      const current = await reread()
-      if (current.status === 'cancelled') problems.push(`${name}: отгружен в 1С, но заказ отменён на портале`)
-      else if (!reached(current.status, 'shipped')) {
-        const note = `Отгружен в 1С${shipment.no ? `: ${shipment.no}` : ''}${shipment.date ? ` от ${shipment.date}` : ''}`
-        changes += await walk(current, 'shipped', note, problems, `${name}, отгрузка`)
-      }
-    }
-    return { changes, problems }
+    return out
   }
 
   return {
     /** New and changed orders as the CommerceML file 1C downloads; remembers what this session sent. */
     async query(sessionId: number): Promise<{ body: Buffer; contentType: string }> {
-      const changed = await store.changedOrders(db, settings.maxOrders)
-      const list = await store.saleOrders(db, changed.map((c) => c.id))
+      // One snapshot: the versions recorded are exactly those of the documents written.
+      const { changed, list } = await db.transaction(async (trx) => {
+        const changed = await store.changedOrders(trx, settings.maxOrders)
+        return { changed, list: await store.saleOrders(trx, changed.map((c) => c.id)) }
+      })
       const at = now()
       const body = writeSaleXml(list, { encoding: settings.encoding, timeZone: config.timezone, now: at })
       await store.recordSent(db, sessionId, changed, at)
@@ -225,15 +383,21 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
           if (index < done) return true
           if (handled > 0 && Date.now() - started >= budgetMs) return false
           report.documents++
-          if (doc.operation && !/заказ/i.test(doc.operation)) report.skipped++
+          const kind = documentKind(doc)
+          const ref = kind === 'payment' || kind === 'shipment' ? orderRefOf(doc) : ''
+          if (kind === 'other' || (kind !== 'order' && !ref)) report.skipped++
           else {
-            const order = await findOrder(doc)
-            if (!order) note(report, 'notFound', [docName(doc)])
+            const order = kind === 'order' ? await findOrder(doc) : await findReferenced(ref)
+            if (!order) note(report, 'notFound', [kind === 'order' ? docName(doc) : `№ ${ref} (${doc.operation} ${doc.number})`])
             else {
               report.matched++
               try {
-                const r = await apply(doc, order)
+                const r = await apply(doc, order, sessionId)
                 report.changes += r.changes
+                if (r.payments) report.payments = (report.payments ?? 0) + r.payments
+                if (r.leftKopecks) report.paymentsLeftKopecks = (report.paymentsLeftKopecks ?? 0) + r.leftKopecks
+                if (r.shipments) report.shipments = (report.shipments ?? 0) + r.shipments
+                if (r.unmatched) report.shipmentsUnmatched = (report.shipmentsUnmatched ?? 0) + r.unmatched
                 note(report, 'refused', r.problems)
               } catch (err) {
                 logger.error({ err, sessionId, order: order.number }, 'onec sale import: document failed')

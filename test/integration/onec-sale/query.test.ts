@@ -50,7 +50,9 @@ describe('1C sale: mode=query and mode=success', () => {
     const q2 = await sale.query(newSession())
     expect(parseSaleBuffer(q2.body)).to.have.length(0)
     const row = await app.c.db('onec_sale_orders').where({ order_id: o.id }).first()
-    expect(Number(row.exported_version)).to.equal(o.updated_at)
+    // The version is the order's last event made on our side (here: its placing), not a timestamp.
+    const placedEvent = await app.c.db('order_events').where({ order_id: o.id, kind: 'placed' }).first('id')
+    expect(Number(row.exported_version)).to.equal(Number(placedEvent.id))
   })
 
   it('re-sends an order changed after its export, with its new state; success of an older session never moves a version back', async () => {
