@@ -47,6 +47,10 @@ import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
 import type { OnecService } from './integrations/onec/service.js'
 import { onecRoutes } from './integrations/onec/routes.js'
 import { onecAdminRoutes } from './integrations/onec/admin-routes.js'
+import type { ImpersonationService } from './impersonation/service.js'
+import { impersonationRoutes } from './impersonation/routes.js'
+import type { B24Ui } from '../b24-app/ui.js'
+import { b24Routes } from '../b24-app/routes.js'
 
 /** Everything the app needs, built once by the composition root (`main.ts`) or by the test support. */
 export interface AppDeps {
@@ -68,6 +72,9 @@ export interface AppDeps {
   stock: StockService
   orders: OrdersService
   onec: OnecService
+  impersonation: ImpersonationService
+  /** The Bitrix24 local app's pages and handlers (`/b24/…`); absent when the app is not wired. */
+  b24Ui?: B24Ui
 }
 
 /** Builds the Express app without listening (tests drive it directly). */
@@ -121,6 +128,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
   // 1C reads the raw body itself (file chunks), so no body parser runs before it.
   app.use(onecRoutes(deps))
+  // Bitrix24 posts from its own domain without our cookies: install, events, placements and their actions prove themselves.
+  if (deps.b24Ui) app.use(b24Routes(deps.b24Ui.routes))
 
   app.use(cookieParser())
   app.use(CATALOG_FORM_PATHS, catalogFormParser)
@@ -148,6 +157,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(miniCartLocals(deps))
   const upload = createUploadGuard(config.uploads.maxBytes)
 
+  app.use(impersonationRoutes(deps))
   app.use(accountsRoutes(deps))
   app.use(companiesRoutes(deps))
   app.use(pointsRoutes({ ...deps, upload }))

@@ -74,6 +74,37 @@ const schema = z.object({
   ONEC_TOTAL_WAREHOUSE: z.string().default(''),
   ONEC_TERMS_PRICE_TYPE: z.string().default('ТипЦен'),
   ONEC_TERMS_DISCOUNT: z.string().default('Скидка'),
+  // CDEK delivery requests (issue 6): credentials (none: the built-in sandbox), the webhook's secret path, what is sent.
+  CDEK_CLIENT_ID: z.string().optional(),
+  CDEK_CLIENT_SECRET: z.string().optional(),
+  CDEK_BASE_URL: z.string().url().default('https://api.cdek.ru/v2'),
+  CDEK_WEBHOOK_SECRET: z.string().min(16).optional(),
+  CDEK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  CDEK_ORDER_TYPE: z.coerce.number().int().min(1).max(2).default(2),
+  CDEK_TARIFF_CODE: z.coerce.number().int().positive().default(136),
+  CDEK_RATE_PER_SEC: z.coerce.number().positive().default(5),
+  CDEK_POLL_MINUTES: z.coerce.number().positive().default(10),
+  CDEK_SANDBOX_DELAY_SECONDS: z.coerce.number().min(0).default(5),
+  CDEK_SENDER_COMPANY: z.string().optional(),
+  CDEK_SENDER_NAME: z.string().default('Отдел логистики'),
+  CDEK_SENDER_PHONE: z.string().default('+74950000000'),
+  CDEK_SENDER_EMAIL: z.string().default(''),
+  CDEK_SENDER_CITY_CODE: z.coerce.number().int().positive().default(44),
+  CDEK_SENDER_ADDRESS: z.string().default('г. Москва, ул. Складская, д. 1'),
+  CDEK_SHIPMENT_POINT: z.string().default(''),
+  CDEK_BOX_CM: z
+    .string()
+    .default('40x30x30')
+    .transform((text, ctx) => {
+      const m = /^(\d{1,4})[xх×*](\d{1,4})[xх×*](\d{1,4})$/i.exec(text.trim())
+      if (m) return { lengthCm: Number(m[1]), widthCm: Number(m[2]), heightCm: Number(m[3]) }
+      ctx.addIssue({ code: 'custom', message: 'box size in cm as LxWxH, e.g. 40x30x30' })
+      return z.NEVER
+    }),
+  CDEK_MAX_PLACE_KG: z.coerce.number().positive().default(30),
+  // «Открыть кабинет клиента» and the Bitrix24 placements (issue 6).
+  IMPERSONATION_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(30),
+  B24_PLACEMENT_TOKEN_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(60),
 })
 
 export type Env = z.infer<typeof schema>
@@ -101,6 +132,28 @@ export interface Config {
   orders: { minSumKopecks: number }
   /** The 1C order exchange: the encoding of `mode=query`, 1C status → order state overrides, orders per query. */
   onecSale: { encoding: 'windows-1251' | 'utf-8'; statusMap: Record<string, string>; maxOrders: number }
+  /** CDEK delivery requests: the API (or the built-in sandbox at /sandbox/cdek), the webhook secret and what a request sends. */
+  cdek: {
+    clientId: string
+    clientSecret: string
+    /** Resolved per call: without credentials it points at this very process's sandbox. */
+    baseUrl: string
+    sandbox: boolean
+    webhookSecret: string
+    timeoutMs: number
+    orderType: number
+    tariffCode: number
+    ratePerSec: number
+    pollMs: number
+    sandboxDelayMs: number
+    sender: { company: string; name: string; phone: string; email: string; cityCode: number; address: string; shipmentPoint: string }
+    box: { lengthCm: number; widthCm: number; heightCm: number }
+    maxPlaceG: number
+  }
+  /** «Открыть кабинет клиента»: how long a manager's read-only view of a company's cabinet lasts. */
+  impersonation: { ttlMs: number }
+  /** Bitrix24 placement pages: how long the signed placement token (the pages' CSRF equivalent) stays valid. */
+  b24Placement: { tokenMs: number }
   /** The 1C CommerceML exchange (`/1c/exchange`); `user` null: the endpoint refuses every login. */
   onec: {
     user: string | null
@@ -143,6 +196,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const which = [dadataSandbox && 'DADATA_TOKEN', mailSandbox && 'SMTP_URL'].filter(Boolean).join(', ')
     throw new Error(`Invalid configuration:\n  ${which} not set: production refuses the built-in sandbox unless ALLOW_SANDBOX=1`)
   }
+  const cdekSandbox = !e.CDEK_CLIENT_ID || !e.CDEK_CLIENT_SECRET
+  if (production && cdekSandbox && !e.ALLOW_SANDBOX) {
+    throw new Error('Invalid configuration:\n  CDEK_CLIENT_ID, CDEK_CLIENT_SECRET not set: production refuses the CDEK sandbox unless ALLOW_SANDBOX=1')
+  }
+  if (production && !cdekSandbox && !e.CDEK_WEBHOOK_SECRET) throw new Error('Invalid configuration:\n  CDEK_WEBHOOK_SECRET is required with CDEK credentials')
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '')
   const db: Config['db'] = /^mysql2?:\/\//.test(e.DATABASE_URL)
     ? { client: 'mysql', url: e.DATABASE_URL }
@@ -191,6 +249,32 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     api: { ratePerMinute: e.API_RATE_LIMIT_PER_MINUTE },
     orders: { minSumKopecks: Math.round(e.ORDER_MIN_SUM_RUB * 100) },
     onecSale: { encoding: e.ONEC_SALE_ENCODING, statusMap: e.ONEC_SALE_STATUS_MAP, maxOrders: e.ONEC_SALE_MAX_ORDERS },
+    cdek: {
+      clientId: e.CDEK_CLIENT_ID ?? 'sandbox',
+      clientSecret: e.CDEK_CLIENT_SECRET ?? 'sandbox',
+      baseUrl: cdekSandbox ? `http://127.0.0.1:${e.PORT}/sandbox/cdek/v2` : e.CDEK_BASE_URL.replace(/\/$/, ''),
+      sandbox: cdekSandbox,
+      webhookSecret: e.CDEK_WEBHOOK_SECRET ?? 'sandbox-cdek-webhook-secret',
+      timeoutMs: e.CDEK_TIMEOUT_MS,
+      orderType: e.CDEK_ORDER_TYPE,
+      tariffCode: e.CDEK_TARIFF_CODE,
+      ratePerSec: e.CDEK_RATE_PER_SEC,
+      pollMs: Math.round(e.CDEK_POLL_MINUTES * 60_000),
+      sandboxDelayMs: Math.round(e.CDEK_SANDBOX_DELAY_SECONDS * 1000),
+      sender: {
+        company: e.CDEK_SENDER_COMPANY ?? e.SUPPLIER_NAME,
+        name: e.CDEK_SENDER_NAME,
+        phone: e.CDEK_SENDER_PHONE,
+        email: e.CDEK_SENDER_EMAIL,
+        cityCode: e.CDEK_SENDER_CITY_CODE,
+        address: e.CDEK_SENDER_ADDRESS,
+        shipmentPoint: e.CDEK_SHIPMENT_POINT,
+      },
+      box: e.CDEK_BOX_CM,
+      maxPlaceG: Math.round(e.CDEK_MAX_PLACE_KG * 1000),
+    },
+    impersonation: { ttlMs: e.IMPERSONATION_MINUTES * 60_000 },
+    b24Placement: { tokenMs: e.B24_PLACEMENT_TOKEN_MINUTES * 60_000 },
     onec: {
       user: e.ONEC_USER || null,
       password: e.ONEC_PASSWORD || null,

@@ -29,6 +29,7 @@ import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
 import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
 import { createOnecSale, type OnecSale } from './integrations/onec/sale.js'
+import { createImpersonationService } from './impersonation/service.js'
 
 export interface Container extends AppDeps {
   dispatcher: Dispatcher
@@ -79,6 +80,7 @@ export function compose(o: {
   const quickOrder = createQuickOrderService({ db, pricing, carts })
   const stock = createStockService({ db })
   const orders = createOrdersService({ db, clock, timezone: config.timezone, minSumKopecks: config.orders.minSumKopecks, pricing, stock, carts, points, companies })
+  const impersonation = createImpersonationService({ db, clock, ttlMs: config.impersonation.ttlMs })
   const onecSale = createOnecSale({ db, clock, orders, config, logger })
   const onec = createOnecService({ db, clock, config, logger, sale: onecSale })
   const rateLimiter = createRateLimiter({ db, clock })
@@ -89,7 +91,7 @@ export function compose(o: {
     maxAttempts: config.outbox.maxAttempts,
     handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

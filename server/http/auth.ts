@@ -7,6 +7,8 @@ import type { Db } from '../db/knex.js'
 import { readVersions } from '../db/versions.js'
 import { VersionedMap } from '../shared/cache.js'
 import { NotFound } from '../shared/errors.js'
+import type { ImpersonationService } from '../impersonation/service.js'
+import { applyImpersonation } from './impersonation.js'
 
 /** Queues a one-time message for the next page the person sees. */
 export function flash(req: Request, type: 'ok' | 'error' | 'info', text: string): void {
@@ -37,7 +39,7 @@ export function endSession(req: Request): Promise<void> {
  * fills `res.locals` for the layout. The current company always comes from the person's own memberships, so a stale or
  * forged company id in the session simply falls back to their first company.
  */
-export function createIdentityMiddleware(deps: { db: Db; accounts: AccountsService; companies: CompaniesService; clock: Clock; config: Config }) {
+export function createIdentityMiddleware(deps: { db: Db; accounts: AccountsService; companies: CompaniesService; clock: Clock; config: Config; impersonation?: ImpersonationService }) {
   type Who = { user: Awaited<ReturnType<AccountsService['findById']>>; companies: Awaited<ReturnType<CompaniesService['listForUser']>> }
   // The person and their companies under the accounts data version (`db/versions.ts`): any write to people, companies or
   // memberships, by whoever, is seen at the next request; until then a request costs one read of the counters.
@@ -48,7 +50,10 @@ export function createIdentityMiddleware(deps: { db: Db; accounts: AccountsServi
   }
   return async function identity(req: Request, res: Response, next: NextFunction) {
     const s = req.session
-    if (s.userId) {
+    if (s.impersonation) {
+      // A manager looking at a company's cabinet («Открыть кабинет клиента», read-only): see http/impersonation.ts.
+      if (await applyImpersonation(req, res, deps)) return
+    } else if (s.userId) {
       const userId = s.userId
       const expired = !s.createdAt || deps.clock.now().getTime() - s.createdAt > deps.config.session.absoluteMs
       let who: Who | undefined

@@ -10,6 +10,7 @@ import * as m008 from './008-onec.js'
 import * as m009 from './009-onec-sale.js'
 import * as m010 from './010-outbox-cdek.js'
 import * as m011 from './011-bitrix24.js'
+import * as m012 from './012-b24-ui.js'
 import * as m013 from './013-onec-sale-money.js'
 
 interface Migration {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '009-onec-sale': m009,
   '010-outbox-cdek': m010,
   '011-bitrix24': m011,
+  '012-b24-ui': m012,
   '013-onec-sale-money': m013,
 }
 

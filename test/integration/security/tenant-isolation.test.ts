@@ -16,6 +16,7 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/password/reset/:token': 'a secret link, tested in sessions.test.ts',
   '/invitations/:token': 'a secret link, tested in companies.test.ts',
   '/invitations/:token/accept': 'a secret link, tested in companies.test.ts',
+  '/b24/cabinet/:ticket': 'a one-time secret link of «Открыть кабинет клиента», tested in b24-ui/impersonation.test.ts',
   '/supplier-documents/:id/download': "the supplier's own documents, shared by all verified buyers (documents.test.ts)",
   '/catalog/c/:id': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',

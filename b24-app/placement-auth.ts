@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto'
+import type { Db } from '../server/db/knex.js'
+import type { Clock } from '../server/shared/clock.js'
+import type { Logger } from '../server/logger.js'
+import { findInstall, type B24Install } from './installs.js'
+import type { PlacementForm } from './ui-rules.js'
+
+/** The Bitrix24 user a placement request was verified for. */
+export interface PortalUser {
+  id: string
+  name: string
+  admin: boolean
+}
+
+export type VerifyOutcome = { ok: true; install: B24Install; user: PortalUser } | { ok: false; status: 403; message: string }
+
+/**
+ * Calls one REST method with a token the request brought (a placement's `AUTH_ID`, an event's `auth[access_token]`) against
+ * the **stored** endpoint of the install, never a host named by the request (reference/bitrix24.md §6, §10.10: a forged
+ * `DOMAIN` would otherwise receive the token). Returns the `result`, or null when Bitrix24 refuses the token.
+ */
+export async function callWithUserToken(install: B24Install, method: string, token: string, timeoutMs: number): Promise<any | null> {
+  const url = `${install.clientEndpoint.replace(/\/+$/, '')}/${method}`
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ auth: token }),
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'error',
+    })
+    if (!res.ok) return null
+    const body = (await res.json()) as { result?: unknown; error?: unknown }
+    return body && !body.error && body.result !== undefined ? body.result : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Trust for placement pages and the app page: the install of `member_id` must exist and be active, and `AUTH_ID` must be a
+ * live token of that portal, proved by `app.info` (its `member_id` must match when the answer carries one) and `profile`
+ * (who the user is) on the install's stored endpoint. A verified pair is remembered for `cacheMs`, so reopening a tab or
+ * switching deals does not call the portal every time.
+ */
+export function createPlacementVerifier(deps: { db: Db; clock: Clock; logger: Logger; cacheMs?: number; timeoutMs?: number }) {
+  const cacheMs = deps.cacheMs ?? 5 * 60_000
+  const timeoutMs = deps.timeoutMs ?? 8_000
+  const cache = new Map<string, { user: PortalUser; until: number }>()
+  const keyOf = (memberId: string, token: string) => createHash('sha256').update(`${memberId}\n${token}`).digest('hex')
+
+  return {
+    async verify(form: Pick<PlacementForm, 'memberId' | 'authId'>): Promise<VerifyOutcome> {
+      const refuse = (message: string): VerifyOutcome => ({ ok: false, status: 403, message })
+      const install = await findInstall(deps.db, form.memberId)
+      if (!install || install.status !== 'active') return refuse('Приложение не установлено на этом портале Битрикс24')
+      const now = deps.clock.now().getTime()
+      const key = keyOf(form.memberId, form.authId)
+      const hit = cache.get(key)
+      if (hit && hit.until > now) return { ok: true, install, user: hit.user }
+      const info = await callWithUserToken(install, 'app.info', form.authId, timeoutMs)
+      const infoMember = info && typeof info === 'object' ? (info.member_id ?? info.MEMBER_ID) : undefined
+      if (!info || (infoMember !== undefined && String(infoMember) !== form.memberId)) {
+        deps.logger.warn({ memberId: form.memberId }, 'b24: placement token refused by the portal')
+        return refuse('Битрикс24 не подтвердил вход: откройте вкладку заново')
+      }
+      const p = await callWithUserToken(install, 'profile', form.authId, timeoutMs)
+      const user: PortalUser = {
+        id: String(p?.ID ?? '0'),
+        name: [p?.NAME, p?.LAST_NAME].filter((x) => typeof x === 'string' && x).join(' ') || `пользователь Битрикс24 № ${p?.ID ?? '?'}`,
+        admin: p?.ADMIN === true || p?.ADMIN === 'Y' || p?.ADMIN === 'true',
+      }
+      if (cache.size > 5_000) cache.clear()
+      cache.set(key, { user, until: now + cacheMs })
+      return { ok: true, install, user }
+    },
+  }
+}
+
+export type PlacementVerifier = ReturnType<typeof createPlacementVerifier>
