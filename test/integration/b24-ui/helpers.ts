@@ -9,6 +9,7 @@ import { saveInstall } from '../../../b24-app/installs.js'
 import { saveLink } from '../../../b24-app/links.js'
 import type { DeliveryPort } from '../../../b24-app/placement.js'
 import { uniq } from '../../support/factories.js'
+import type { Clock } from '../../../server/shared/clock.js'
 
 /*
  * The portal app with the Bitrix24 app's pages mounted over a REST client that talks to a nock'd portal
@@ -28,8 +29,8 @@ export interface B24TestApp extends TestApp {
   ui: B24Ui
 }
 
-export async function startB24App(o: { delivery?: DeliveryPort } = {}): Promise<B24TestApp> {
-  const base = await startApp()
+export async function startB24App(o: { delivery?: DeliveryPort; clock?: Clock; env?: Record<string, string> } = {}): Promise<B24TestApp> {
+  const base = await startApp({ clock: o.clock, env: o.env })
   const server = http.createServer()
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
