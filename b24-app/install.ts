@@ -65,7 +65,7 @@ export function createB24Installer(deps: {
       const endpoint = deps.endpointOf(form.domain, form.protocol)
       if (!endpoint) {
         logger.warn({ domain: form.domain, memberId: form.memberId }, 'b24: install from a domain that is not configured')
-        return { ok: false, status: 403, message: `Портал ${form.domain} не указан в настройках кабинета (B24_DOMAIN): установка отклонена` }
+        return { ok: false, status: 403, message: `Портал ${form.domain} не указан в настройках кабинета (B24_DOMAINS): установка отклонена` }
       }
       const now = clock.now().getTime()
       const before = await findInstall(db, form.memberId)

@@ -14,10 +14,15 @@ import * as companiesStore from '../server/companies/store.js'
 import { NotFound, Validation } from '../server/shared/errors.js'
 import type { PackageRowInput, PackageSpec, PlacementClaims } from './ui-rules.js'
 
-/** The delivery requests of an order as the deal tab shows them (server/delivery/service.ts). */
+/**
+ * The delivery module as the deal tab uses it (server/delivery/service.ts): create a request for a shipment (the whole order
+ * when not split) with typed or computed packages, the order's requests with their track numbers, and the computed packages
+ * the form starts from.
+ */
 export interface DeliveryPort {
-  createRequest(i: { orderId: number; shipmentId: number | null; packages?: PackageSpec[]; actor: { kind: 'b24' | 'staff'; userId: number | null; name?: string } }): Promise<unknown>
+  createRequest(i: { orderId: number; shipmentId: number | null; packages?: PackageSpec[]; actor: { kind: 'b24' | 'staff'; userId: number | null } }): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }>
   requestsForOrder(orderId: number): Promise<DeliveryRequestView[]>
+  draft?(orderId: number, shipmentId: number | null): Promise<{ packages: PackageSpec[]; warnings: string[] }>
 }
 
 /** The fields of a delivery request the tab reads (whatever else the delivery module keeps is not needed here). */
@@ -35,6 +40,18 @@ export interface DeliveryRequestView {
 export interface LinkPort {
   orderOfDeal(memberId: string, dealId: string): Promise<number | null>
   companyOfB24(memberId: string, b24CompanyId: string): Promise<number | null>
+}
+
+/** Package rows for the form: identical places folded into one row with their count. */
+function rowsOf(packages: PackageSpec[]): PackageRowInput[] {
+  const rows: (PackageRowInput & { k: string })[] = []
+  for (const p of packages) {
+    const k = `${p.weightG}:${p.lengthCm}:${p.widthCm}:${p.heightCm}`
+    const row = rows.find((r) => r.k === k)
+    if (row) row.count = String(Number(row.count) + 1)
+    else rows.push({ k, weight: String(p.weightG), length: String(p.lengthCm), width: String(p.widthCm), height: String(p.heightCm), count: '1' })
+  }
+  return [...rows.map(({ k: _k, ...r }) => r), { weight: '', length: '', width: '', height: '', count: '' }]
 }
 
 /** A placement action's outcome: a message for the page, or a URL the browser goes to (the cabinet ticket). */
@@ -91,18 +108,24 @@ export function createPlacementPages(deps: {
       // A request per shipment; an order that was not split ships as one (shipment null).
       const targets = d.shipments.length ? d.shipments.map((s) => ({ id: s.id as number | null, label: `Отгрузка ${s.no}` })) : [{ id: null as number | null, label: 'Весь заказ' }]
       const blankRows = (): PackageRowInput[] => [{ weight: '', length: '', width: '', height: '', count: '1' }, { weight: '', length: '', width: '', height: '', count: '' }]
-      const delivery = targets.map((t) => {
-        const key = String(t.id ?? 'all')
-        const mine = requests.filter((r) => (r.shipmentId ?? null) === t.id)
-        return {
-          key,
-          shipmentId: t.id ?? '',
-          label: t.label,
-          requests: mine.map((r) => ({ ...r, statusText: r.statusText ?? r.status })),
-          canCreate: !!deps.delivery && d.order.status !== 'cancelled' && !mine.some((r) => !['error', 'cancelled', 'failed'].includes(String(r.status))),
-          rows: (form.packages?.[key] ?? blankRows()).map((row, i) => ({ ...row, error: form.packageErrors?.[key]?.[i] ?? null })),
-        }
-      })
+      const delivery = await Promise.all(
+        targets.map(async (t) => {
+          const key = String(t.id ?? 'all')
+          const mine = requests.filter((r) => (r.shipmentId ?? null) === t.id)
+          const canCreate = !!deps.delivery && !['cancelled', 'completed'].includes(d.order.status) && !mine.some((r) => r.status !== 'failed')
+          // The form starts from the packages the delivery module computes from the packagings (same places folded into one row).
+          const draft = canCreate && !form.packages?.[key] && deps.delivery?.draft ? await deps.delivery.draft(orderId, t.id).catch(() => null) : null
+          const rows = form.packages?.[key] ?? (draft?.packages.length ? rowsOf(draft.packages) : blankRows())
+          return {
+            key,
+            label: t.label,
+            requests: mine.map((r) => ({ ...r, statusText: r.statusText ?? r.status })),
+            canCreate,
+            warnings: draft?.warnings ?? [],
+            rows: rows.map((row, i) => ({ ...row, error: form.packageErrors?.[key]?.[i] ?? null })),
+          }
+        }),
+      )
       const moves = TRANSITIONS[d.order.status].filter((s) => s !== 'cancelled').map((s) => ({ code: s, label: STATUS_LABELS[s] }))
       return { unlinked: false, dealId, ...base, moves, canCancel: TRANSITIONS[d.order.status].includes('cancelled'), delivery, deliveryAvailable: !!deps.delivery }
     },
@@ -138,7 +161,8 @@ export function createPlacementPages(deps: {
       const orderId = await orderOf(c)
       if (!deps.delivery) return { ok: false, message: 'Заявки СДЭК пока недоступны: модуль доставки не подключён' }
       try {
-        await deps.delivery.createRequest({ orderId, shipmentId, ...(packages ? { packages } : {}), actor: { kind: 'b24', userId: null, name: who(c) } })
+        const out = await deps.delivery.createRequest({ orderId, shipmentId, ...(packages ? { packages } : {}), actor: { kind: 'b24', userId: null } })
+        if (!out.ok) return { ok: false, message: `Заявка СДЭК не создана: ${Object.values(out.errors).join('; ')}`, fields: out.errors }
       } catch (e) {
         if (e instanceof Validation || e instanceof NotFound) return { ok: false, message: e.message, fields: e instanceof Validation ? e.fields : undefined }
         throw e

@@ -74,6 +74,14 @@ const schema = z.object({
   ONEC_TOTAL_WAREHOUSE: z.string().default(''),
   ONEC_TERMS_PRICE_TYPE: z.string().default('ТипЦен'),
   ONEC_TERMS_DISCOUNT: z.string().default('Скидка'),
+  // The Bitrix24 local app (issue 6): OAuth client of the local app (none: the built-in emulator), limits, timeouts.
+  B24_CLIENT_ID: z.string().optional(),
+  B24_CLIENT_SECRET: z.string().optional(),
+  B24_RATE_PER_SEC: z.coerce.number().positive().max(50).default(2),
+  B24_BURST: z.coerce.number().int().min(1).max(250).default(50),
+  B24_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(20),
+  B24_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
+  B24_ORDER_BATCH: z.coerce.number().int().min(1).max(500).default(100),
   // CDEK delivery requests (issue 6): credentials (none: the built-in sandbox), the webhook's secret path, what is sent.
   CDEK_CLIENT_ID: z.string().optional(),
   CDEK_CLIENT_SECRET: z.string().optional(),
@@ -105,6 +113,8 @@ const schema = z.object({
   // «Открыть кабинет клиента» and the Bitrix24 placements (issue 6).
   IMPERSONATION_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(30),
   B24_PLACEMENT_TOKEN_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(60),
+  // Portal domains allowed to install the local app (comma-separated, e.g. «supplier.bitrix24.ru»): the install POST is unsigned.
+  B24_DOMAINS: z.string().default(''),
 })
 
 export type Env = z.infer<typeof schema>
@@ -153,7 +163,22 @@ export interface Config {
   /** «Открыть кабинет клиента»: how long a manager's read-only view of a company's cabinet lasts. */
   impersonation: { ttlMs: number }
   /** Bitrix24 placement pages: how long the signed placement token (the pages' CSRF equivalent) stays valid. */
-  b24Placement: { tokenMs: number }
+  b24Placement: { tokenMs: number; domains: string[] }
+  /**
+   * The Bitrix24 local app's REST side. `sandbox`: no client id/secret, so the built-in emulator at `/sandbox/bitrix24` stands
+   * in for the portal (never in production unless ALLOW_SANDBOX=1); `sandboxUrl` is where this process reaches it.
+   */
+  b24: {
+    clientId: string
+    clientSecret: string
+    sandbox: boolean
+    sandboxUrl: string
+    ratePerSec: number
+    burst: number
+    timeoutMs: number
+    maxWaitMs: number
+    orderBatch: number
+  }
   /** The 1C CommerceML exchange (`/1c/exchange`); `user` null: the endpoint refuses every login. */
   onec: {
     user: string | null
@@ -274,7 +299,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxPlaceG: Math.round(e.CDEK_MAX_PLACE_KG * 1000),
     },
     impersonation: { ttlMs: e.IMPERSONATION_MINUTES * 60_000 },
-    b24Placement: { tokenMs: e.B24_PLACEMENT_TOKEN_MINUTES * 60_000 },
+    b24Placement: {
+      tokenMs: e.B24_PLACEMENT_TOKEN_MINUTES * 60_000,
+      domains: e.B24_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+    },
+    b24: {
+      clientId: e.B24_CLIENT_ID || 'sandbox',
+      clientSecret: e.B24_CLIENT_SECRET || 'sandbox',
+      sandbox: !(e.B24_CLIENT_ID && e.B24_CLIENT_SECRET) && (!production || e.ALLOW_SANDBOX),
+      sandboxUrl: `http://127.0.0.1:${e.PORT}/sandbox/bitrix24`,
+      ratePerSec: e.B24_RATE_PER_SEC,
+      burst: e.B24_BURST,
+      timeoutMs: Math.round(e.B24_TIMEOUT_SECONDS * 1000),
+      maxWaitMs: Math.round(e.B24_MAX_WAIT_SECONDS * 1000),
+      orderBatch: e.B24_ORDER_BATCH,
+    },
     onec: {
       user: e.ONEC_USER || null,
       password: e.ONEC_PASSWORD || null,

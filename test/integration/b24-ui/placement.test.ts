@@ -18,8 +18,12 @@ describe('b24 app: placements', () => {
   const requests: (DeliveryRequestView & { orderId: number; packages: unknown })[] = []
   const delivery: DeliveryPort = {
     async createRequest(i) {
-      requests.push({ id: requests.length + 1, orderId: i.orderId, shipmentId: i.shipmentId, status: 'created', statusText: 'создана', trackNumber: null, packages: i.packages ?? null })
-      return { id: requests.length }
+      if (i.packages?.some((p) => p.weightG > 30_000)) return { ok: false, errors: { packages: 'Место тяжелее 30 кг: СДЭК не примет' } }
+      requests.push({ id: requests.length + 1, orderId: i.orderId, shipmentId: i.shipmentId, status: 'queued', statusText: 'ждёт отправки в СДЭК', trackNumber: null, packages: i.packages ?? null })
+      return { ok: true }
+    },
+    async draft() {
+      return { packages: [{ weightG: 3000, lengthCm: 40, widthCm: 30, heightCm: 30 }], warnings: [] }
     },
     async requestsForOrder(orderId) {
       return requests.filter((r) => r.orderId === orderId)
@@ -56,6 +60,8 @@ describe('b24 app: placements', () => {
     expect(evil.isDone()).to.equal(false)
     expect(res.text).to.contain(`Заказ № ${order.number}`).and.contain(p.name).and.contain('ожидает обработки').and.contain('Ирина Менеджерова')
     expect(res.text).to.contain('История состояний').and.contain('Резерв').and.contain('Счета и оплаты').and.contain('Создать заявку СДЭК')
+    // The form starts from the computed packages.
+    expect(res.text).to.contain('name="pkg_weight" value="3000"')
     const csp = String(res.headers['content-security-policy'])
     expect(csp).to.contain(`frame-ancestors 'self' ${PORTAL}`)
     expect(csp).not.to.contain('evil.example.com')
@@ -124,6 +130,9 @@ describe('b24 app: placements', () => {
     expect(bad.status).to.equal(422)
     expect(bad.text).to.contain('Вес — целое число граммов').and.contain('value="12кг"')
     expect(requests.filter((r) => r.orderId === order.id)).to.have.length(0)
+    const heavy = await request(app.url).post('/b24/placement/action').type('form').send({ _pt: pt, do: 'delivery', shipment: 'all', pkg_weight: ['40000'], pkg_length: ['40'], pkg_width: ['30'], pkg_height: ['20'], pkg_count: ['1'] })
+    expect(heavy.status).to.equal(422)
+    expect(heavy.text).to.contain('Место тяжелее 30 кг').and.contain('value="40000"')
     const good = await request(app.url).post('/b24/placement/action').type('form').send({ _pt: pt, do: 'delivery', shipment: 'all', pkg_weight: ['12000', ''], pkg_length: ['40', ''], pkg_width: ['30', ''], pkg_height: ['20', ''], pkg_count: ['2', ''] })
     expect(good.status, good.text).to.equal(200)
     expect(good.text).to.contain('Заявка СДЭК создана').and.contain('ещё не присвоен')
