@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import request from 'supertest'
+import iconv from 'iconv-lite'
 import type { TestApp } from './app.js'
 
 /*
@@ -58,17 +59,52 @@ export class OnecClient {
     return last!
   }
 
+  /** An answer as 1C reads it: the bytes decoded by the charset the portal declares (windows-1251 for the Russian reports). */
+  async text(mode: string, extra = ''): Promise<string> {
+    const res = await this.get(mode, extra).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = []
+      r.on('data', (c: Buffer) => chunks.push(c))
+      r.on('end', () => cb(null, Buffer.concat(chunks)))
+    })
+    const charset = /charset=([\w-]+)/i.exec(String(res.headers['content-type'] ?? ''))?.[1] ?? 'utf-8'
+    return iconv.decode(res.body as Buffer, charset)
+  }
+
   /** Calls mode=import until it stops answering progress; returns the last answer and how many calls it took. */
   async importLoop(filename: string, maxCalls = 10_000): Promise<{ text: string; calls: number; progress: number }> {
     let calls = 0
     let progress = 0
     for (;;) {
-      const res = await this.get('import', `&filename=${encodeURIComponent(filename)}`)
+      const res = { text: await this.text('import', `&filename=${encodeURIComponent(filename)}`) }
       calls++
       if (!res.text.startsWith('progress')) return { text: res.text, calls, progress }
       progress++
       if (calls >= maxCalls) return { text: res.text, calls, progress }
     }
+  }
+
+  /** mode=query as 1C reads it: the raw bytes of the documents file (1C decodes them by the prolog). */
+  async query(): Promise<{ status: number; contentType: string; body: Buffer }> {
+    const res = await this.get('query')
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = []
+        r.on('data', (c: Buffer) => chunks.push(c))
+        r.on('end', () => cb(null, Buffer.concat(chunks)))
+      })
+    return { status: res.status, contentType: String(res.headers['content-type'] ?? ''), body: res.body as Buffer }
+  }
+
+  /** mode=success: 1C confirms the last query. */
+  async success(): Promise<string> {
+    return (await this.get('success')).text
+  }
+
+  /** What 1C sends back after query/success: the documents file (in chunks when `chunk` is set), then import until done. */
+  async sendDocuments(filename: string, body: Buffer, chunk?: number): Promise<string> {
+    const up = await this.upload(filename, body, chunk)
+    if (up.text !== 'success') return up.text
+    return (await this.importLoop(filename)).text
   }
 
   /** checkauth → init → file → import loop for each file, then optionally complete. */
