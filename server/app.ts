@@ -47,6 +47,9 @@ import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
 import type { OnecService } from './integrations/onec/service.js'
 import { onecRoutes } from './integrations/onec/routes.js'
 import { onecAdminRoutes } from './integrations/onec/admin-routes.js'
+import type { B24Client } from '../b24-app/client.js'
+import type { B24Sandbox } from './sandbox/bitrix24.js'
+import { b24SandboxPageRoutes } from './sandbox/bitrix24-pages.js'
 import type { ImpersonationService } from './impersonation/service.js'
 import { impersonationRoutes } from './impersonation/routes.js'
 import type { B24Ui } from '../b24-app/ui.js'
@@ -72,6 +75,10 @@ export interface AppDeps {
   stock: StockService
   orders: OrdersService
   onec: OnecService
+  /** The Bitrix24 REST client (tokens, refresh, shared rate limit). */
+  b24Client: B24Client
+  /** The built-in Bitrix24 emulator, or null when B24_CLIENT_ID/B24_CLIENT_SECRET are set. */
+  b24Sandbox: B24Sandbox | null
   impersonation: ImpersonationService
   /** The Bitrix24 local app's pages and handlers (`/b24/…`); absent when the app is not wired. */
   b24Ui?: B24Ui
@@ -125,6 +132,9 @@ export function buildApp(deps: AppDeps): Express {
 
   // Machine-to-machine surfaces: no session cookie, no CSRF; authenticated their own way.
   app.use('/sandbox/dadata', express.json({ limit: '20kb' }), sandboxApiRoutes(deps))
+  if (deps.b24Sandbox) {
+    app.use('/sandbox/bitrix24', express.json({ limit: '5mb' }), express.urlencoded({ extended: false, limit: '5mb', parameterLimit: 10_000 }), deps.b24Sandbox.apiRoutes())
+  }
   app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
   // 1C reads the raw body itself (file chunks), so no body parser runs before it.
   app.use(onecRoutes(deps))
@@ -175,6 +185,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/admin', ordersAdminRoutes(deps))
   app.use('/admin', onecAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
+  app.use('/sandbox', b24SandboxPageRoutes(deps))
 
   app.use(notFoundHandler)
   app.use(createErrorHandler(logger))

@@ -30,6 +30,10 @@ import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
 import { createOnecSale, type OnecSale } from './integrations/onec/sale.js'
 import { createImpersonationService } from './impersonation/service.js'
+import { createB24Client } from '../b24-app/client.js'
+import { createB24Sync, type B24Sync } from '../b24-app/sync.js'
+import { installSandboxApp } from '../b24-app/sandbox-install.js'
+import { createB24Sandbox } from './sandbox/bitrix24.js'
 
 export interface Container extends AppDeps {
   dispatcher: Dispatcher
@@ -38,6 +42,8 @@ export interface Container extends AppDeps {
   hasher: PasswordHasher
   /** The 1C order exchange (type=sale) that `/1c/exchange` calls. */
   onecSale: OnecSale
+  /** The Bitrix24 CRM sync: the outbox handlers of the company and order topics. */
+  b24Sync: B24Sync
 }
 
 /**
@@ -84,14 +90,27 @@ export function compose(o: {
   const onecSale = createOnecSale({ db, clock, orders, config, logger })
   const onec = createOnecService({ db, clock, config, logger, sale: onecSale })
   const rateLimiter = createRateLimiter({ db, clock })
+  // Bitrix24: the emulator when no client id/secret is configured, the REST client (through the shared limiter), the CRM sync.
+  const b24Sandbox = config.b24.sandbox ? createB24Sandbox({ db, clock, logger, baseUrl: () => config.b24.sandboxUrl }) : null
+  const b24Client = createB24Client({
+    db,
+    clock,
+    logger,
+    secret: { clientId: config.b24.clientId, clientSecret: config.b24.clientSecret },
+    limiter: rateLimiter,
+    rate: { ratePerSec: config.b24.ratePerSec, burst: config.b24.burst },
+    timeoutMs: config.b24.timeoutMs,
+    maxWaitMs: config.b24.maxWaitMs,
+  })
+  const b24Sync = createB24Sync({ db, clock, logger, client: b24Client, publicUrl: config.publicUrl, batchSize: config.b24.orderBatch })
   const dispatcher = createDispatcher({
     db,
     clock,
     logger,
     maxAttempts: config.outbox.maxAttempts,
-    handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
+    handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation, b24Client, b24Sandbox, b24Sync }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */
@@ -105,6 +124,8 @@ async function start(): Promise<void> {
   const app = buildApp(container)
   const server = http.createServer(app)
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
+  // In sandbox mode the app installs itself into the built-in Bitrix24 emulator (tokens, placements, events).
+  if (container.b24Sandbox) await installSandboxApp({ db, clock: container.clock, config, sandbox: container.b24Sandbox })
   const scheduler = startScheduler(container)
   logger.info({ url: config.publicUrl, db: config.db.client }, 'portal started')
   const lines = [

@@ -6,6 +6,7 @@ import type { AccountsService } from '../accounts/service.js'
 import * as companiesStore from '../companies/store.js'
 import type { CompanyRow } from '../companies/types.js'
 import * as outboxStore from '../integrations/outbox/store.js'
+import { enqueueCompanyChanged, enqueueCompanyVerified } from '../companies/outbox.js'
 import * as store from './store.js'
 import { blockReasonError, pageCount, requisitesChange, requisitesErrors, searchWords, statusTransition } from './rules.js'
 import type { ActionOutcome, CompanyFilter, RequisitesInput, StaffInput } from './types.js'
@@ -61,6 +62,8 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
       }
       const details = { from: c.status, to: next.status, ...(action === 'block' ? { reason: extra.reason } : {}), ...(extra.via ? { via: extra.via } : {}) }
       await companiesStore.audit(trx, { actor: actorId, companyId, action: AUDIT_ACTIONS[action], details, now: t })
+      // The CRM learns of the company with the same commit (Bitrix24: a company with requisites and the owner's contact).
+      if (action === 'verify') await enqueueCompanyVerified(trx, companyId, t)
       return { ok: true as const, message: done }
     })
   }
@@ -126,6 +129,8 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
           const t = now()
           await companiesStore.updateCompany(trx, companyId, patch, t)
           await companiesStore.audit(trx, { actor: actorId, companyId, action: 'company.requisites_corrected', details: { changes }, now: t })
+          // A company the CRM already has (verified, or blocked later) gets the corrected requisites there too.
+          if (c.status !== 'unverified') await enqueueCompanyChanged(trx, companyId, Object.keys(changes), t)
           return true
         })
       } catch (e) {

@@ -13,6 +13,7 @@ import type { AccountsService, PersonInput } from '../accounts/service.js'
 import { innError } from './requisites.js'
 import { ROLES, ROLE_LABELS, can, companyErrors, innKppKey, kindOf, resolveParty } from './rules.js'
 import * as store from './store.js'
+import { enqueueCompanyChanged } from './outbox.js'
 import type { CompanyInput, CompanyRow, LookupOutcome, MemberCompany, Role } from './types.js'
 
 const INVITE_TTL_MS = 7 * 24 * 3_600_000
@@ -235,6 +236,8 @@ export function createCompaniesService(deps: {
         await db.transaction(async (trx) => {
           await store.updateCompany(trx, member.id, patch, now())
           await store.audit(trx, { actor: userId, companyId: member.id, action: 'company.updated', now: now() })
+          // The CRM keeps the contacts of a company it already has (Bitrix24 company update).
+          if (member.status !== 'unverified') await enqueueCompanyChanged(trx, member.id, Object.keys(patch), now())
         })
       } catch (e) {
         if (isUniqueViolation(e)) throw new Validation('duplicate', { kpp: 'Компания с такими ИНН и КПП уже зарегистрирована в кабинете' })
