@@ -24,7 +24,14 @@ describe('CSRF on every state-changing route, and security headers', () => {
     await app.c.db('users').where({ id: user.id }).update({ is_staff: true })
     const routes = listRoutes(app.express).filter(
       // /1c/exchange: 1C sends no CSRF token; it logs in with Basic at checkauth and then sends its exchange cookie (onec/safety.test.ts).
-      (r) => r.method !== 'GET' && !r.path.startsWith('/api/v1') && !r.path.startsWith('/sandbox/dadata') && r.path !== '/1c/exchange',
+      // /sandbox/bitrix24/rest and /oauth: the Bitrix24 emulator's machine API, authenticated by its OAuth tokens (b24/sandbox.test.ts).
+      (r) =>
+        r.method !== 'GET' &&
+        !r.path.startsWith('/api/v1') &&
+        !r.path.startsWith('/sandbox/dadata') &&
+        !r.path.startsWith('/sandbox/bitrix24/rest') &&
+        !r.path.startsWith('/sandbox/bitrix24/oauth') &&
+        r.path !== '/1c/exchange',
     )
     expect(routes.length).to.be.greaterThan(15)
     for (const r of routes) {
