@@ -32,6 +32,7 @@ export interface DeliveryRequestView {
   status: string
   statusText?: string
   trackNumber: string | null
+  trackUrl?: string | null
   error?: string | null
   createdAt?: number
 }
