@@ -330,7 +330,7 @@ export async function recordShipment(
 /** What `/admin/onec` shows of the order exchange sessions: each file's report, and the payments and shipments 1C reported. */
 export async function saleReportsOf(db: Db, sessionIds: number[]) {
   if (!sessionIds.length) return { imports: [], payments: [], shipments: [] }
-  const imports: { session_id: number; file: string; done: boolean; report: string }[] = await db('onec_sale_imports').whereIn('session_id', sessionIds).orderBy('id').select('session_id', 'file', 'done', 'report')
+  const imports: { session_id: number; file: string; done: boolean; report: string; documents_done: number }[] = await db('onec_sale_imports').whereIn('session_id', sessionIds).orderBy('id').select('session_id', 'file', 'done', 'report', 'documents_done')
   const payments: Record<string, unknown>[] = await db('onec_sale_payments as p')
     .join('orders as o', 'o.id', 'p.order_id')
     .whereIn('p.session_id', sessionIds)
@@ -341,5 +341,5 @@ export async function saleReportsOf(db: Db, sessionIds: number[]) {
     .whereIn('s.session_id', sessionIds)
     .orderBy('s.id')
     .select('s.session_id', 'o.id as order_id', 'o.number', 's.onec_no', 's.onec_date', 's.shipment_no', 's.state', 's.note')
-  return { imports: imports.map((i) => ({ ...i, session_id: Number(i.session_id), done: Boolean(i.done) })), payments, shipments }
+  return { imports: imports.map((i) => ({ ...i, session_id: Number(i.session_id), done: Boolean(i.done), documents_done: Number(i.documents_done) })), payments, shipments }
 }

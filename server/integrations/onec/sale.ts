@@ -31,8 +31,8 @@ export type OnecSale = ReturnType<typeof createOnecSale>
 
 const ACTOR: Actor = { kind: 'onec', userId: null }
 
-/** The running report of one file's import, kept between steps. */
-interface Report {
+/** The running report of one file's import, kept between steps (`onec_sale_imports.report`). */
+export interface Report {
   documents: number
   matched: number
   changes: number
@@ -63,12 +63,18 @@ function note(r: Report, list: 'notFound' | 'refused', items: string[]): void {
   }
 }
 
-/** The report as the one line 1C shows in its exchange log. */
-export function reportMessage(r: Report): string {
+/** The counts of a report: documents, orders found, changes, skipped, payments and shipments recorded. */
+export function reportCounts(r: Report): string {
   const parts = [`Документов: ${r.documents}, заказов найдено: ${r.matched}, изменений: ${r.changes}`]
   if (r.skipped) parts.push(`пропущено (не заказы): ${r.skipped}`)
-  if (r.payments) parts.push(`оплат из 1С: ${r.payments}${r.paymentsLeftKopecks ? `, не разнесено ${money(r.paymentsLeftKopecks)} руб.` : ''}`)
-  if (r.shipments) parts.push(`отгрузок из 1С: ${r.shipments}${r.shipmentsUnmatched ? `, не сопоставлено ${r.shipmentsUnmatched}` : ''}`)
+  if (r.payments) parts.push(`оплат из 1С: ${r.payments}${r.paymentsLeftKopecks ? ` (не разнесено ${money(r.paymentsLeftKopecks)} руб.)` : ''}`)
+  if (r.shipments) parts.push(`отгрузок из 1С: ${r.shipments}${r.shipmentsUnmatched ? ` (не сопоставлено ${r.shipmentsUnmatched})` : ''}`)
+  return parts.join('. ')
+}
+
+/** The report as the one line 1C shows in its exchange log: the counts, then what was not found or not applied. */
+export function reportMessage(r: Report): string {
+  const parts = [reportCounts(r)]
   const list = (items: string[], more = 0) => {
     const rest = items.length - 10 + more
     return rest > 0 ? `${items.slice(0, 10).join('; ')}; и ещё ${rest}` : items.join('; ')

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { expect } from 'chai'
 import { manualClock, startApp, type TestApp } from '../../support/app.js'
 import { tmpRoot } from '../../support/hooks.js'
-import { createCompany } from '../../support/factories.js'
+import { createCompany, staff } from '../../support/factories.js'
 import { ONEC_ENV, OnecClient } from '../../support/onec.js'
 import { dropCartTypes } from '../carts/helpers.js'
 import { memberOf, orderingBuyer, put, stocked, typedCart, warehouse } from '../orders/helpers.js'
@@ -121,6 +121,13 @@ describe('1C sale over /1c/exchange: payments mapped to the invoices of each pay
     expect(rows[0].note).to.include('разнесите оплату вручную')
     expect(rows[1].note).to.equal('плательщик ИНН 7707083893 (ООО "Чужой") не платит по этому заказу: оплата не разнесена')
     expect(answer).to.include('не разнесено 800.00 руб.')
+    // The session's report in /admin/onec shows both payments, nothing lost: what is not placed, how much, and why.
+    const page = await (await staff(app)).browser.get('/admin/onec')
+    expect(page.status).to.equal(200)
+    expect(page.text).to.contain('Оплаты из 1С').and.contain('ЗЛ00-000901 от 2026-11-27').and.contain('ЗЛ00-000902 от 2026-11-27')
+    expect(page.text).to.contain('не разнесена').and.contain('разнесите оплату вручную').and.contain('ИНН 7707083893')
+    expect(page.text).to.contain('500\u00a0₽').and.contain('300\u00a0₽')
+    expect(page.text).to.contain(`<a href="/admin/orders/${a.order.id}">№ ${a.order.number}</a>`)
 
     const b = await twoPayers()
     await app.c.orders.transition(b.order.id, 'cancelled', { kind: 'staff', userId: null })

@@ -112,7 +112,7 @@ describe('1C sale over /1c/exchange: shipments matched to the shipments of a spl
       { number: o.order.number, children: [{ number: 'ЗЛ00-000702', date: '2026-11-27', operation: 'Реализация товаров', items: [{ sku: 'НЕТ-ТАКОГО', qty: '1' }] }] },
     ])
     // 1C's log line holds 300 characters: the counts and the first reasons; every reason is recorded for /admin/onec.
-    expect(answer).to.include('отгрузок из 1С: 3, не сопоставлено 3')
+    expect(answer).to.include('отгрузок из 1С: 3 (не сопоставлено 3)')
     expect(answer).to.include('открыто отгрузок: 2 (1, 2), а 1С не сообщила ни номер нашей отгрузки, ни строки')
     expect(await shipmentStates(o.order.id)).to.deep.equal(['planned', 'planned'])
     expect(await stockAt(app, o.w, o.coffee.id)).to.deep.equal({ onHand: 50, reserved: 10 })
