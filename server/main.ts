@@ -30,6 +30,7 @@ import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
 import { createOnecSale, type OnecSale } from './integrations/onec/sale.js'
 import { createImpersonationService } from './impersonation/service.js'
+import { createB24Ui, B24_EVENT_TOPIC } from '../b24-app/ui.js'
 import { createB24Client } from '../b24-app/client.js'
 import { createB24Sync, type B24Sync } from '../b24-app/sync.js'
 import { installSandboxApp } from '../b24-app/sandbox-install.js'
@@ -103,14 +104,34 @@ export function compose(o: {
     maxWaitMs: config.b24.maxWaitMs,
   })
   const b24Sync = createB24Sync({ db, clock, logger, client: b24Client, publicUrl: config.publicUrl, batchSize: config.b24.orderBatch })
+  // The Bitrix24 app's own pages (install, events, tabs, settings): installs come only from B24_DOMAINS, or the emulator.
+  const b24Ui = createB24Ui({
+    db,
+    clock,
+    logger,
+    client: b24Client,
+    orders,
+    admin,
+    pricing,
+    impersonation,
+    delivery: null,
+    secret: config.session.secret,
+    timezone: config.timezone,
+    tokenMs: config.b24Placement.tokenMs,
+    publicUrl: () => config.publicUrl,
+    endpointOf: (domain) => {
+      if (config.b24.sandbox && domain === new URL(config.publicUrl).host.toLowerCase()) return `${config.b24.sandboxUrl}/rest/`
+      return config.b24Placement.domains.includes(domain) ? `https://${domain}/rest/` : null
+    },
+  })
   const dispatcher = createDispatcher({
     db,
     clock,
     logger,
     maxAttempts: config.outbox.maxAttempts,
-    handlers: { [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
+    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation, b24Client, b24Sandbox, b24Sync }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation, b24Client, b24Sandbox, b24Sync, b24Ui }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */
