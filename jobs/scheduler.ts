@@ -2,6 +2,7 @@ import cron from 'node-cron'
 import type { Container } from '../server/main.js'
 import { outboxJob } from './outbox.js'
 import { cleanupJob } from './cleanup.js'
+import { deliveryPollJob } from './delivery.js'
 
 /** The only importer of node-cron: schedules every job of the process. */
 export function startScheduler(c: Container): { stop(): void } {
@@ -10,6 +11,7 @@ export function startScheduler(c: Container): { stop(): void } {
   const tasks = [
     cron.schedule(`*/${every} * * * * *`, outboxJob(c), { name: 'outbox', noOverlap: true, timezone: tz }),
     cron.schedule('17 */15 * * * *', cleanupJob(c), { name: 'cleanup', noOverlap: true, timezone: tz }),
+    cron.schedule('41 * * * * *', deliveryPollJob(c), { name: 'delivery-poll', noOverlap: true, timezone: tz }),
   ]
   return {
     stop() {

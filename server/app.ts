@@ -47,6 +47,9 @@ import { sandboxApiRoutes, sandboxPageRoutes } from './sandbox/routes.js'
 import type { OnecService } from './integrations/onec/service.js'
 import { onecRoutes } from './integrations/onec/routes.js'
 import { onecAdminRoutes } from './integrations/onec/admin-routes.js'
+import type { DeliveryService } from './delivery/service.js'
+import { cdekHookRoutes, deliveryAdminRoutes } from './delivery/routes.js'
+import type { CdekSandbox } from './sandbox/cdek.js'
 import type { B24Client } from '../b24-app/client.js'
 import type { B24Sandbox } from './sandbox/bitrix24.js'
 import { b24SandboxPageRoutes } from './sandbox/bitrix24-pages.js'
@@ -75,6 +78,10 @@ export interface AppDeps {
   stock: StockService
   orders: OrdersService
   onec: OnecService
+  /** CDEK delivery requests (server/delivery). */
+  delivery: DeliveryService
+  /** The built-in CDEK emulator, or null when CDEK_CLIENT_ID/CDEK_CLIENT_SECRET are set. */
+  cdekSandbox: CdekSandbox | null
   /** The Bitrix24 REST client (tokens, refresh, shared rate limit). */
   b24Client: B24Client
   /** The built-in Bitrix24 emulator, or null when B24_CLIENT_ID/B24_CLIENT_SECRET are set. */
@@ -138,6 +145,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', express.json({ limit: '1mb' }), apiRoutes(deps))
   // 1C reads the raw body itself (file chunks), so no body parser runs before it.
   app.use(onecRoutes(deps))
+  if (deps.cdekSandbox) app.use('/sandbox/cdek', deps.cdekSandbox.router)
+  app.use(cdekHookRoutes(deps))
   // Bitrix24 posts from its own domain without our cookies: install, events, placements and their actions prove themselves.
   if (deps.b24Ui) app.use(b24Routes(deps.b24Ui.routes))
 
@@ -184,6 +193,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/admin', cartTypesAdminRoutes(deps))
   app.use('/admin', ordersAdminRoutes(deps))
   app.use('/admin', onecAdminRoutes(deps))
+  app.use('/admin', deliveryAdminRoutes(deps))
   app.use('/sandbox', sandboxPageRoutes(deps))
   app.use('/sandbox', b24SandboxPageRoutes(deps))
 

@@ -25,6 +25,9 @@ import { createDadataClient } from './integrations/dadata/client.js'
 import type { DadataClient } from './integrations/dadata/types.js'
 import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatcher.js'
 import { createRateLimiter, type RateLimiter } from './integrations/outbox/rate-limit.js'
+import { createCdekClient } from './integrations/cdek/client.js'
+import { createCdekSandbox } from './sandbox/cdek.js'
+import { CDEK_ORDER_CREATE, createDeliveryService } from './delivery/service.js'
 import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
 import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
@@ -104,6 +107,23 @@ export function compose(o: {
     maxWaitMs: config.b24.maxWaitMs,
   })
   const b24Sync = createB24Sync({ db, clock, logger, client: b24Client, publicUrl: config.publicUrl, batchSize: config.b24.orderBatch })
+  // CDEK: the emulator when no credentials are configured (the real client talks to it over HTTP all the same).
+  const cdekSandbox = config.cdek.sandbox
+    ? createCdekSandbox({ delayMs: config.cdek.sandboxDelayMs, hookUrl: () => `http://127.0.0.1:${config.port}/hooks/cdek/${config.cdek.webhookSecret}`, clock, logger })
+    : null
+  const cdek = createCdekClient({
+    get baseUrl() {
+      return config.cdek.baseUrl
+    },
+    clientId: config.cdek.clientId,
+    clientSecret: config.cdek.clientSecret,
+    timeoutMs: config.cdek.timeoutMs,
+    clock,
+    logger,
+    limiter: rateLimiter,
+    ratePerSec: config.cdek.ratePerSec,
+  })
+  const delivery = createDeliveryService({ db, clock, logger, config, cdek })
   // The Bitrix24 app's own pages (install, events, tabs, settings): installs come only from B24_DOMAINS, or the emulator.
   const b24Ui = createB24Ui({
     db,
@@ -114,7 +134,7 @@ export function compose(o: {
     admin,
     pricing,
     impersonation,
-    delivery: null,
+    delivery,
     secret: config.session.secret,
     timezone: config.timezone,
     tokenMs: config.b24Placement.tokenMs,
@@ -129,9 +149,9 @@ export function compose(o: {
     clock,
     logger,
     maxAttempts: config.outbox.maxAttempts,
-    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
+    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [CDEK_ORDER_CREATE]: delivery.sendToCdek, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
   })
-  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, impersonation, b24Client, b24Sandbox, b24Sync, b24Ui }
+  return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, delivery, cdekSandbox, impersonation, b24Client, b24Sandbox, b24Sync, b24Ui }
 }
 
 /** `npm start`: configuration → database (migrated, demo-seeded when empty) → app → listen → jobs. */

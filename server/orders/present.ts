@@ -64,8 +64,22 @@ function lineView(l: OrderLineRow) {
 
 type Detail = Awaited<ReturnType<OrdersService['view']>>
 
-/** The order page: facts, badges, what the buyer may do, invoices, lines, shipments, reservations and events. */
-export function presentOrder(d: Detail, tz: string, o: { canEdit: boolean; targets?: { value: string; label: string }[] } = { canEdit: false }) {
+/** A CDEK delivery of the order as the order page shows it (server/delivery/present.ts `deliveryForBuyer`). */
+export interface OrderDelivery {
+  shipmentId: number | null
+  shipmentText: string
+  track: string | null
+  trackUrl: string | null
+  status: string
+  badge: string
+  at: number
+}
+
+/**
+ * The order page: facts, badges, what the buyer may do, invoices, lines, shipments (each with its CDEK track and status
+ * when a delivery was requested), reservations and events.
+ */
+export function presentOrder(d: Detail, tz: string, o: { canEdit: boolean; targets?: { value: string; label: string }[]; deliveries?: OrderDelivery[] } = { canEdit: false }) {
   const { order } = d
   const lineOf = new Map(d.lines.map((l) => [l.id, l]))
   const due = d.invoices.reduce((s, i) => s + Math.max(0, i.amount_kopecks - i.paid_kopecks), 0)
@@ -95,6 +109,7 @@ export function presentOrder(d: Detail, tz: string, o: { canEdit: boolean; targe
       merge: o.canEdit && canMerge(order.status),
     },
     targets: o.targets ?? [],
+    deliveries: (o.deliveries ?? []).map((x) => ({ ...x, atText: formatDateTime(x.at, tz) })),
     invoices: d.invoices.map((i) => ({
       id: i.id,
       payer: i.payer_name,
@@ -112,6 +127,7 @@ export function presentOrder(d: Detail, tz: string, o: { canEdit: boolean; targe
       shipped: s.status === 'shipped',
       shippedAt: s.shipped_at ? formatDateTime(s.shipped_at, tz) : null,
       total: formatRub(s.kopecks),
+      delivery: (o.deliveries ?? []).find((x) => x.shipmentId === s.id) ?? null,
       lines: s.lines.map((x) => {
         const l = lineOf.get(x.order_line_id)
         return { sku: l?.sku ?? '', name: l?.name ?? '', count: l ? countOf(x.qty_milli, l.packaging_factor_milli) : '', packaging: l?.packaging_name || l?.unit || '', qtyText: formatQty(x.qty_milli, l?.unit ?? ''), total: formatRub(x.kopecks) }

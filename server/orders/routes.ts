@@ -1,3 +1,4 @@
+import { deliveryForBuyer } from '../delivery/present.js'
 import express, { Router, type Request, type Response } from 'express'
 import type { AppDeps } from '../app.js'
 import { flash, requireCompany } from '../http/auth.js'
@@ -173,7 +174,8 @@ export function ordersRoutes(deps: AppDeps): Router {
           ...(mini.types.some((t) => t.is_active) ? [] : [{ value: 'new:none', label: 'Новая корзина', selected: false }]),
         ]
       : []
-    res.render('pages/orders/order', presentOrder(d, tz, { canEdit, targets }))
+    const deliveries = deliveryForBuyer(await deps.delivery.requestsForOrder(d.order.id))
+    res.render('pages/orders/order', presentOrder(d, tz, { canEdit, targets, deliveries }))
   })
 
   r.post('/orders/:number/cancel', requireCompany, async (req, res) => {

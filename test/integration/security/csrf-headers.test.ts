@@ -25,11 +25,14 @@ describe('CSRF on every state-changing route, and security headers', () => {
     const routes = listRoutes(app.express).filter(
       // /1c/exchange: 1C sends no CSRF token; it logs in with Basic at checkauth and then sends its exchange cookie (onec/safety.test.ts).
       // /sandbox/bitrix24/rest and /oauth: the Bitrix24 emulator's machine API, authenticated by its OAuth tokens (b24/sandbox.test.ts).
+      // /hooks/cdek/:secret: CDEK's webhook, authenticated by its secret path; /sandbox/cdek/v2: the CDEK emulator's API (delivery.test.ts).
       (r) =>
         r.method !== 'GET' &&
         !r.path.startsWith('/api/v1') &&
         !r.path.startsWith('/sandbox/dadata') &&
         !r.path.startsWith('/sandbox/bitrix24/rest') &&
+        !r.path.startsWith('/hooks/cdek/') &&
+        !r.path.startsWith('/sandbox/cdek/v2') &&
         !r.path.startsWith('/sandbox/bitrix24/oauth') &&
         r.path !== '/1c/exchange',
     )

@@ -20,6 +20,8 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/sandbox/bitrix24/rest/:method': "the Bitrix24 emulator's REST API (its own OAuth tokens, no session), tested in b24/sandbox.test.ts",
   '/sandbox/bitrix24/open/:kind/:id': "the Bitrix24 emulator's CRM cards, staff only, tested in b24/sandbox.test.ts",
   '/sandbox/bitrix24/deals/:id/stage': "the Bitrix24 emulator's deal stage form, staff only, tested in b24/sandbox.test.ts",
+  '/sandbox/cdek/v2/orders/:uuid': "the CDEK emulator's API (its own Bearer tokens, no session), tested in delivery/delivery.test.ts",
+  '/hooks/cdek/:secret': "CDEK's webhook, authenticated by the secret path (a wrong one is 404), tested in delivery/delivery.test.ts",
   '/supplier-documents/:id/download': "the supplier's own documents, shared by all verified buyers (documents.test.ts)",
   '/catalog/c/:id': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
