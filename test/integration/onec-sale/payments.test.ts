@@ -148,6 +148,22 @@ describe('1C sale over /1c/exchange: payments mapped to the invoices of each pay
     expect(await status(b.order.id)).to.equal('paid')
   })
 
+  it('a payment document of its own names the order (by our number or 1C’s) and pays its payer’s invoice; one naming no order is skipped', async () => {
+    const { order, ip, ooo } = await twoPayers()
+    await exchange([{ id: `guid-${order.id}`, number: order.number, number1c: `ЗЛ00-${order.id}` }])
+    clock.advance(1000)
+    const answer = await exchange([
+      { id: 'pp-1', number: 'ЗЛ00-000315', operation: 'Выплата безналичных денег', sum: '700.00', parties: [{ name: ooo.name, inn: ooo.inn, kpp: ooo.kpp, role: 'Покупатель' }], requisites: { 'Номер заказа на сайте': order.number } },
+      { id: 'pp-2', number: 'ЗЛ00-000316', operation: 'Выплата безналичных денег', sum: '300.00', parties: [{ name: ip.name, inn: ip.inn, role: 'Плательщик' }], requisites: { 'Номер заказа': `ЗЛ00-${order.id}` } },
+      { id: 'pp-3', number: 'ЗЛ00-000317', operation: 'Выплата безналичных денег', sum: '1.00' },
+    ])
+    expect(answer).to.include('Документов: 3, заказов найдено: 2').and.include('пропущено (не заказы): 1').and.include('оплат из 1С: 2')
+    expect(await invoices(order.id)).to.deep.equal([[ip.id, 30_000, 30_000], [ooo.id, 70_000, 70_000]])
+    expect(await status(order.id)).to.equal('paid')
+    // The payment document's Ид is not taken for the order's.
+    expect((await app.c.db('orders').where({ id: order.id }).first()).onec_id).to.equal(`guid-${order.id}`)
+  })
+
   it('a payment interrupted after its first invoice places only its rest when the package comes again', async () => {
     const { order, ip, ooo } = await twoPayers()
     // What a crash between the two invoices leaves: the payment recorded as pending, its first part placed with it.
