@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'onec-import': () => import('./onec-import.js'),
   'quick-order': () => import('./quick-order.js'),
   checkout: () => import('./checkout.js'),
+  outbox: () => import('./outbox.js'),
 }
 
 const name = process.argv[2]
