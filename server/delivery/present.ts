@@ -20,7 +20,7 @@ export function presentRequest(r: DeliveryInfo & { companyName?: string }) {
   return {
     id: r.id,
     orderNumber: r.orderNumber,
-    orderUrl: `/admin/orders/${encodeURIComponent(r.orderNumber)}`,
+    orderUrl: `/admin/orders/${r.orderId}`,
     companyName: r.companyName ?? '',
     shipmentText: r.shipmentNo ? `отгрузка ${r.shipmentNo}` : 'весь заказ',
     state: r.status,
@@ -61,7 +61,10 @@ export function stateFilter(current: DeliveryState | null, counts: Record<string
 
 /** The rows of the packages form: the given (or typed) packages, then empty rows to add places. */
 export function packageRows(packages: (PackageInput | { weightG: string; lengthCm: string; widthCm: string; heightCm: string })[], errors: Record<string, string>, spare = 3) {
-  const rows = packages.map((p, i) => ({
+  // Rows typed empty at the end (the form's own spare rows) are not kept: the spare rows are added afresh below.
+  let used = packages.length
+  while (used > 0 && [packages[used - 1]!.weightG, packages[used - 1]!.lengthCm, packages[used - 1]!.widthCm, packages[used - 1]!.heightCm].every((v) => String(v).trim() === '')) used--
+  const rows = packages.slice(0, used).map((p, i) => ({
     i,
     n: i + 1,
     weightG: String(p.weightG),

@@ -3,26 +3,7 @@ import nock from 'nock'
 import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
 import { staff, uniq } from '../../support/factories.js'
-import { orderingBuyer, placeOrder, stocked, warehouse } from '../orders/helpers.js'
-import { insertId } from '../../../server/db/dialect.js'
-
-/** A buyer with a delivery point, two products (one in boxes with known sizes) and a placed order. */
-async function orderWithDelivery(app: TestApp, o: { phone?: string } = {}) {
-  const b = await orderingBuyer(app)
-  const t = app.clock.now().getTime()
-  const pointId = await insertId(app.c.db, 'delivery_points', {
-    company_id: b.company.id, name: 'Склад покупателя', address: 'г. Санкт-Петербург, Невский пр., д. 1', contact_name: 'Петров Пётр',
-    contact_phone: o.phone ?? '+7 (999) 111-22-33', is_default: true, created_at: t, updated_at: t,
-  })
-  const wh = await warehouse(app)
-  const boxed = await stocked(app, { warehouseId: wh, onHand: 100, unit: 'шт', factor: 12, name: 'Стакан 250 мл' })
-  await app.c.db('products').where({ id: boxed.id }).update({ weight_grams: 50 })
-  await app.c.db('packagings').where({ id: boxed.packagingId }).update({ length_cm: 30, width_cm: 20, height_cm: 15, weight_g: 700 })
-  const loose = await stocked(app, { warehouseId: wh, onHand: 100, unit: 'кг', factor: 1, name: 'Кофе в зёрнах' })
-  await app.c.db('products').where({ id: loose.id }).update({ weight_grams: 1000 })
-  const order = await placeOrder(app, b, [{ p: boxed, qty: 24 }, { p: loose, qty: 5 }], wh, { pointId })
-  return { b, order, pointId }
-}
+import { orderWithDelivery } from './helpers.js'
 
 const requestOf = (app: TestApp, orderId: number) => app.c.db('delivery_requests').where({ order_id: orderId }).orderBy('id', 'desc').first()
 
