@@ -9,6 +9,7 @@ import { Validation } from '../server/shared/errors.js'
 import type { B24Client } from './client.js'
 import { findInstall, markUninstalled, setApplicationToken } from './installs.js'
 import { callWithUserToken } from './placement-auth.js'
+import { queuedEventState } from './events-store.js'
 import { memberIdOf, sameSecret, stageDecision } from './ui-rules.js'
 
 /** The inbound outbox topic: events are answered at once and processed from here, with the outbox's retries and dedupe. */
@@ -41,8 +42,8 @@ type Body = Record<string, any>
  * 403 and changes nothing. When the install has no token yet (the install POST carried none), the first event proves its
  * token by its `auth[access_token]` working on the install's stored endpoint, and the token is stored. `ONAPPUNINSTALL`
  * marks the install uninstalled at once (it carries no tokens; the application token is its only proof); other events are
- * queued in the outbox (`b24.event`, keyed by portal, event, entity and time, so a repeated delivery is one row) and the
- * answer is 200 straight away.
+ * queued in the outbox (`b24.event`, keyed by portal, event, entity and time, so a repeated delivery waiting in the queue
+ * is one row) and the answer is 200 straight away.
  */
 export function createB24Events(deps: EventDeps) {
   const { db, clock, logger } = deps
@@ -78,7 +79,13 @@ export function createB24Events(deps: EventDeps) {
       const id = String(body.data?.FIELDS?.ID ?? '')
       if (!/^\d{1,12}$/.test(id)) return { status: 200, text: 'ignored' }
       const ts = String(body.ts ?? now).slice(0, 20)
-      await enqueue(db, { topic: B24_EVENT_TOPIC, key: `${B24_EVENT_TOPIC}:${memberId}:${event}:${id}:${ts}`, now, payload: { memberId, event, id, ts } })
+      // Bitrix24's `ts` has a resolution of one second. A repeat of a delivery that still waits in the queue is the same row;
+      // once that row has been handled (or is being handled), a delivery with the same `ts` is a later change in the same
+      // second and gets a row of its own (handling reads the deal afresh, so a true repeat changes nothing).
+      const base = `${B24_EVENT_TOPIC}:${memberId}:${event}:${id}:${ts}`
+      const state = await queuedEventState(db, base)
+      const key = state === null || state === 'pending' ? base : `${base}:${now}`
+      await enqueue(db, { topic: B24_EVENT_TOPIC, key, now, payload: { memberId, event, id, ts } })
       return { status: 200, text: 'queued' }
     }
     return { status: 200, text: 'ignored' }

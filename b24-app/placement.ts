@@ -138,7 +138,7 @@ export function createPlacementPages(deps: {
       const card = presentCard(await deps.admin.companyCard(companyId))
       const terms = await deps.pricing.admin.cardTerms(companyId)
       const list = await orders.history({ ...card.company, role: 'viewer' }, parseOrderFilter({}, deps.timezone))
-      const history = list.rows.map((r) => ({ number: r.number, date: formatDateTime(r.created_at, deps.timezone), status: statusBadge(r.status), total: formatRub(r.total_kopecks), paid: formatRub(r.paid_kopecks), positions: r.positions }))
+      const history = list.rows.map((r) => ({ number: r.number, placed: formatDateTime(r.created_at, deps.timezone), status: statusBadge(r.status), total: formatRub(r.total_kopecks), paid: formatRub(r.paid_kopecks), positions: r.positions }))
       return { unlinked: false, b24CompanyId, ...card, terms, history, historyMore: list.hasMore }
     },
 

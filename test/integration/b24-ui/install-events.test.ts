@@ -95,6 +95,10 @@ describe('b24 app: install and events', () => {
     expect(await countOutbox()).to.equal(before + 1)
     const row = await app.c.db('outbox').where({ topic: B24_EVENT_TOPIC }).orderBy('id', 'desc').first()
     expect(JSON.parse(row.payload)).to.deep.include({ memberId, event: 'ONCRMDEALUPDATE', id: '759' })
+    // Once that row is handled, a delivery with the same second-resolution ts is a later change and is queued again.
+    await app.c.db('outbox').where({ id: row.id }).update({ status: 'sent' })
+    await request(app.url).post('/b24/events').type('form').send(body(applicationToken!))
+    expect(await countOutbox()).to.equal(before + 2)
   })
 
   it('stores the application_token from the first event when the install POST had none, once the event proves itself on the stored portal', async () => {

@@ -164,6 +164,14 @@ describe('b24 app: placements', () => {
     const a = await app.c.db('audit_log').where({ action: 'company.verified', company_id: b.company.id }).first()
     expect(a.actor_user_id).to.equal(null)
     expect(JSON.parse(a.details).via).to.include({ b24_member_id: memberId, b24_user_id: '7', manager: 'Ирина Менеджерова' })
+    // Its orders are listed with their states.
+    const wh = await warehouse(app)
+    const p = await stocked(app, { warehouseId: wh, onHand: 10 })
+    const order = await placeOrder(app, b, [{ p, qty: 1 }], wh)
+    portalAccepts(`${auth}-2`)
+    const withOrder = await request(app.url).post(`/b24/placement?DOMAIN=${DOMAIN}`).type('form').send(placementBody(memberId, `${auth}-2`, 'CRM_COMPANY_DETAIL_TAB', b24CompanyId))
+    expect(withOrder.status, withOrder.text).to.equal(200)
+    expect(withOrder.text).to.contain(`№ ${order.number}`).and.contain('ожидает обработки')
     // A token for a company tab cannot act on a deal.
     const wrong = await request(app.url).post('/b24/placement/action').type('form').send({ _pt: tokenOf(res.text), do: 'cancel' })
     expect(wrong.status).to.equal(404)
