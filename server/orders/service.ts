@@ -69,10 +69,17 @@ export function createOrdersService(deps: {
     return order
   }
 
-  /** The order's row taken and read again inside the transaction: the state every check below relies on. */
+  /**
+   * The order's row taken and read again inside the transaction: the state every check below relies on. Nothing may be
+   * read in the transaction before it: on MySQL/MariaDB (REPEATABLE READ) the first read fixes the snapshot, and a read
+   * before the lock would hide what the change that held the lock just committed (two payments would both see the
+   * invoice unpaid). NotFound when there is no such order.
+   */
   async function lockOrder(trx: Db, id: number, at: number): Promise<OrderRow> {
     await store.touchOrders(trx, [id], at)
-    return (await store.findById(trx, id))!
+    const order = await store.findById(trx, id)
+    if (!order) throw new NotFound('Заказ не найден')
+    return order
   }
 
   /**
@@ -162,8 +169,6 @@ export function createOrdersService(deps: {
     async transition(orderId: number, to: OrderStatus, actor: Actor, note = ''): Promise<void> {
       await transactionWithRetry(db, async (trx) => {
         const at = now()
-        const exists = await store.findById(trx, orderId)
-        if (!exists) throw new NotFound('Заказ не найден')
         const order = await lockOrder(trx, orderId, at)
         await applyTransition(trx, order, to, actor, note.slice(0, 500), at)
       })
@@ -179,7 +184,6 @@ export function createOrdersService(deps: {
       if (!Number.isSafeInteger(amountKopecks) || amountKopecks <= 0) throw new Validation('Сумма оплаты — положительное число рублей', { amount: 'Укажите сумму, например 15 000 или 1 234,56' })
       await transactionWithRetry(db, async (trx) => {
         const at = now()
-        if (!(await store.findById(trx, orderId))) throw new NotFound('Заказ не найден')
         const order = await lockOrder(trx, orderId, at)
         if (order.status === 'cancelled') throw new Validation('Заказ отменён', { amount: 'Заказ отменён' })
         const invoice = await store.findInvoice(trx, orderId, invoiceId)
@@ -205,7 +209,6 @@ export function createOrdersService(deps: {
     async shipShipment(orderId: number, shipmentId: number, actor: Actor, within?: (trx: Db) => Promise<void>): Promise<void> {
       await transactionWithRetry(db, async (trx) => {
         const at = now()
-        if (!(await store.findById(trx, orderId))) throw new NotFound('Заказ не найден')
         const order = await lockOrder(trx, orderId, at)
         if (order.status !== 'assembling' && order.status !== 'partly_shipped') throw new Validation(`Отгружать можно собранный заказ, а этот в состоянии «${STATUS_LABELS[order.status]}»`)
         const { shipments, lines: shipLines } = await store.shipmentsOf(trx, orderId)

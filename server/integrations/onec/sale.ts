@@ -89,7 +89,7 @@ function docName(doc: SaleDocument): string {
   return `№ ${doc.number || '—'}${doc.id && doc.id !== doc.number ? ` (Ид ${doc.id})` : ''}`
 }
 
-/** A shipment 1C reported that another call recorded first: the shipping is rolled back. */
+/** A payment part or shipment that another call placed or recorded first: the change is rolled back. */
 class Replayed extends Error {}
 
 function errorText(err: unknown): string {
@@ -176,32 +176,36 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
       out.problems.push(`${name}: ${what}: заказ отменён на портале, оплата не разнесена`)
       return
     }
-    let applied = await store.placedKopecks(db, record.id)
-    const rest = p.amountKopecks === null ? null : p.amountKopecks - applied
-    const plan = planPayment(rest, p.payer, await store.invoiceDues(db, order.id))
-    let leftover = plan.leftoverKopecks
+    const placed = await store.placedKopecks(db, record.id)
+    const plan = planPayment(p.amountKopecks === null ? null : p.amountKopecks - placed, p.payer, await store.invoiceDues(db, order.id))
     for (const part of plan.parts) {
       let made = 0
       try {
         await orders.pay(order.id, part.invoiceId, part.kopecks, ACTOR, async (trx, k) => {
+          // Checked under the order's row lock that every part of this payment is written under: a payment placed by
+          // another call meanwhile (or an invoice paid meanwhile) rolls this part back instead of paying twice.
+          if (k <= 0) throw new Replayed()
+          if (p.amountKopecks !== null && (await store.placedKopecks(trx, record.id)) + k > p.amountKopecks) throw new Replayed()
+          await store.insertPart(trx, record.id, part.invoiceId, k, at)
           made = k
-          if (k > 0) await store.insertPart(trx, record.id, part.invoiceId, k, at)
         })
       } catch (err) {
+        if (err instanceof Replayed) continue
         // Left pending: the next replay places the rest.
         out.problems.push(`${name}: ${what}: оплата не записана: ${errorText(err)}`)
         return
       }
-      applied += made
-      leftover += part.kopecks - made
       if (made > 0) out.changes++
     }
-    let note = plan.reason ?? ''
+    // What is placed is what the parts say (whoever wrote them); the rest of a stated sum fitted nowhere.
+    const applied = await store.placedKopecks(db, record.id)
+    const leftover = p.amountKopecks === null ? 0 : Math.max(0, p.amountKopecks - applied)
+    let note = plan.reason ?? (leftover > 0 ? 'часть суммы не разнесена' : '')
     if (p.paidFlag === true && p.amountKopecks !== null && !plan.reason) {
       const due = (await store.invoiceDues(db, order.id)).reduce((s, i) => s + i.dueKopecks, 0)
       if (due > 0) note = `1С считает заказ оплаченным, но по счетам не хватает ${money(due)} руб.`
     }
-    const state = plan.reason && !plan.parts.length ? 'unmatched' : leftover > 0 ? 'over' : 'applied'
+    const state = applied === 0 && (leftover > 0 || plan.reason) ? 'unmatched' : leftover > 0 ? 'over' : 'applied'
     await store.finishPayment(db, record.id, { applied, leftover, state, note }, now())
     out.leftKopecks += leftover
     if (state !== 'applied' || note) out.problems.push(`${name}: ${what}: ${note}${leftover > 0 ? `; не разнесено ${money(leftover)} руб.` : ''}`)

@@ -164,6 +164,17 @@ describe('1C sale over /1c/exchange: payments mapped to the invoices of each pay
     expect((await app.c.db('orders').where({ id: order.id }).first()).onec_id).to.equal(`guid-${order.id}`)
   })
 
+  it('the same part payment arriving in two exchanges at once is placed once', async () => {
+    const { order, ip, ooo } = await twoPayers()
+    const docs: OnecDoc[] = [{ number: order.number, children: [{ number: 'ЗЛ00-001300', date: '2026-11-27', operation: 'Выплата безналичных денег', sum: '100.00', parties: [{ name: ip.name, inn: ip.inn, role: 'Плательщик' }] }] }]
+    const answers = await Promise.all([exchange(docs), exchange(docs), exchange(docs)])
+    for (const a of answers) expect(a).to.match(/^success/)
+    expect(await invoices(order.id)).to.deep.equal([[ip.id, 30_000, 10_000], [ooo.id, 70_000, 0]])
+    const [row] = await paymentRows(order.id)
+    expect([Number(row.applied_kopecks), Number(row.leftover_kopecks), row.state]).to.deep.equal([10_000, 0, 'applied'])
+    expect(await app.c.db('order_events').where({ order_id: order.id, kind: 'payment' })).to.have.length(1)
+  })
+
   it('a payment interrupted after its first invoice places only its rest when the package comes again', async () => {
     const { order, ip, ooo } = await twoPayers()
     // What a crash between the two invoices leaves: the payment recorded as pending, its first part placed with it.
