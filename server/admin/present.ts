@@ -99,6 +99,11 @@ const ACTION_LABELS: Record<string, string> = {
   'company.pricing_changed': 'Изменены условия цен',
   'warehouse.created': 'Добавлен склад',
   'warehouse.updated': 'Изменены настройки склада',
+  'company.cabinet_opened': 'Менеджер открыл кабинет клиента',
+  'company.cabinet_closed': 'Менеджер закрыл кабинет клиента',
+  'b24.order_status': 'Состояние заказа изменено в Битрикс24',
+  'b24.delivery_request': 'Заявка СДЭК из Битрикс24',
+  'b24.status_refused': 'Битрикс24: переход заказа не выполнен',
 }
 
 function shown(v: unknown): string {
@@ -132,6 +137,12 @@ function detailsText(action: string, raw: string): string {
         .map(([k, [a, b]]) => `${FIELD_LABELS[k] ?? k}: ${shown(a)} → ${shown(b)}`)
         .join('; ')
     }
+    case 'company.cabinet_opened':
+      return `только просмотр${d.by === 'b24' ? ', из карточки компании в Битрикс24' : ', из админки'}`
+    case 'company.cabinet_closed':
+      return d.reason === 'expired' ? 'время просмотра истекло' : 'менеджер нажал «Выйти»'
+    case 'b24.status_refused':
+      return `заказ № ${shown(d.order)}, сделка № ${shown(d.deal)}, стадия ${shown(d.stage)}: ${shown(d.reason)}`
     case 'member.invited':
       return `${shown(d.email)}, роль «${role(d.role)}»`
     case 'member.joined':
@@ -144,6 +155,17 @@ function detailsText(action: string, raw: string): string {
   }
 }
 
+/** A Bitrix24 user named in an entry's details (actions from the CRM tabs have no portal account behind them). */
+function b24ManagerOf(raw: string): string | null {
+  try {
+    const d = JSON.parse(raw) as { manager?: unknown; b24_user_id?: unknown; via?: { manager?: unknown } }
+    const name = d?.via?.manager ?? (d?.b24_user_id !== undefined ? d.manager : undefined)
+    return typeof name === 'string' && name ? `${name} (Битрикс24)` : null
+  } catch {
+    return null
+  }
+}
+
 /** One audit entry: what happened, who did it (the supplier's people are marked), and the details in words. */
 export function presentAudit(a: AuditRow) {
   return {
@@ -151,7 +173,7 @@ export function presentAudit(a: AuditRow) {
     created_at: a.created_at,
     action: a.action,
     actionLabel: ACTION_LABELS[a.action] ?? a.action,
-    actor: a.actor_user_id == null ? 'система' : a.actor_name ?? `пользователь №${a.actor_user_id}`,
+    actor: a.actor_user_id == null ? b24ManagerOf(a.details) ?? 'система' : a.actor_name ?? `пользователь №${a.actor_user_id}`,
     actorIsStaff: !!a.actor_is_staff,
     details: detailsText(a.action, a.details),
   }

@@ -104,6 +104,9 @@ describe('b24 app: open the client cabinet as a manager', () => {
     expect(back.text).not.to.contain('Вы смотрите кабинет клиента')
     const a = await app.c.db('audit_log').where({ company_id: b.company.id, action: 'company.cabinet_opened' }).first()
     expect(a.actor_user_id).to.equal(s.user.id)
+    // The company card's log reads it in words.
+    const log = await s.browser.get(`/admin/companies/${b.company.id}`)
+    expect(log.text).to.contain('Менеджер открыл кабинет клиента').and.contain('Менеджер закрыл кабинет клиента')
     // Buyers cannot start it.
     expect((await b.browser.post(`/admin/companies/${b.company.id}/open-cabinet`)).status).to.equal(404)
   })
