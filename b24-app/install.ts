@@ -5,6 +5,7 @@ import * as companiesStore from '../server/companies/store.js'
 import type { B24Client } from './client.js'
 import { findInstall, saveInstall } from './installs.js'
 import type { InstallForm } from './ui-rules.js'
+import { callWithUserToken } from './placement-auth.js'
 
 /** The CRM cards the app adds a tab to (reference/bitrix24.md §6), with the tab's title. */
 export const PLACEMENTS = [
@@ -19,8 +20,9 @@ export type InstallOutcome = { ok: true; memberId: string; reinstall: boolean; b
 
 /**
  * The installer of the local app (UI-app flow, reference/bitrix24.md §2.1): the admin's first open POSTs the tokens here.
- * The POST is unsigned, so its `DOMAIN` is accepted only when the configuration names it (or it is the built-in sandbox), and
- * the REST endpoint is derived from that accepted domain. The tokens are saved by `member_id` (a reinstall rewrites the same
+ * The POST is unsigned, so its `DOMAIN` is accepted only when the configuration names it (or it is the built-in sandbox),
+ * the REST endpoint is derived from that accepted domain, its `AUTH_ID` must pass `app.info` there, and a portal already
+ * installed under another domain is refused. The tokens are saved by `member_id` (a reinstall rewrites the same
  * row), then the placements and events are bound with the new token; Bitrix24 drops event handlers on a reinstall, so they
  * are bound again every time and "already bound" answers count as bound. The page then calls `BX24.installFinish()`.
  */
@@ -67,8 +69,19 @@ export function createB24Installer(deps: {
         logger.warn({ domain: form.domain, memberId: form.memberId }, 'b24: install from a domain that is not configured')
         return { ok: false, status: 403, message: `Портал ${form.domain} не указан в настройках кабинета (B24_DOMAINS): установка отклонена` }
       }
-      const now = clock.now().getTime()
       const before = await findInstall(db, form.memberId)
+      if (before && before.domain !== form.domain) {
+        logger.warn({ memberId: form.memberId, domain: form.domain, stored: before.domain }, 'b24: install for a portal under another domain')
+        return { ok: false, status: 403, message: 'Этот портал уже установлен под другим адресом: установка отклонена' }
+      }
+      // The POST itself is unsigned: its token must work on the configured portal before it replaces anything stored.
+      const info = await callWithUserToken({ clientEndpoint: endpoint }, 'app.info', form.accessToken, 8_000)
+      const infoMember = info && typeof info === 'object' ? (info.member_id ?? info.MEMBER_ID) : undefined
+      if (!info || (infoMember !== undefined && String(infoMember) !== form.memberId)) {
+        logger.warn({ memberId: form.memberId, domain: form.domain }, 'b24: install token refused by the portal')
+        return { ok: false, status: 403, message: `Портал ${form.domain} не подтвердил установку: откройте приложение в Битрикс24 ещё раз` }
+      }
+      const now = clock.now().getTime()
       await saveInstall(
         db,
         {

@@ -19,7 +19,7 @@ export type VerifyOutcome = { ok: true; install: B24Install; user: PortalUser } 
  * the **stored** endpoint of the install, never a host named by the request (reference/bitrix24.md §6, §10.10: a forged
  * `DOMAIN` would otherwise receive the token). Returns the `result`, or null when Bitrix24 refuses the token.
  */
-export async function callWithUserToken(install: B24Install, method: string, token: string, timeoutMs: number): Promise<any | null> {
+export async function callWithUserToken(install: Pick<B24Install, 'clientEndpoint'>, method: string, token: string, timeoutMs: number): Promise<any | null> {
   const url = `${install.clientEndpoint.replace(/\/+$/, '')}/${method}`
   try {
     const res = await fetch(url, {

@@ -30,6 +30,8 @@ describe('b24 app: install and events', () => {
   function expectBinds(auth: string) {
     const bound: string[] = []
     const scope = nock(PORTAL)
+      .post(rest('app.info'), (b) => b.auth === auth)
+      .reply(200, ok({ ID: 12, CODE: 'local.test', STATUS: 'L', INSTALLED: false }))
       .post(rest('placement.bind'), (b) => b.auth === auth && b.HANDLER === `${app.url}/b24/placement` && bound.push(b.PLACEMENT) > 0)
       .times(2)
       .reply(200, ok(true))
@@ -65,6 +67,15 @@ describe('b24 app: install and events', () => {
     const js = await request(app.url).get('/assets/js/b24-install.js')
     expect(js.status).to.equal(200)
     expect(js.text).to.contain('installFinish')
+  })
+
+  it('refuses an install whose AUTH_ID the configured portal does not accept, changing nothing', async () => {
+    const memberId = `m${uniq()}`
+    nock(PORTAL).post(rest('app.info')).reply(401, { error: 'invalid_token', error_description: 'The access token provided is invalid.' })
+    const res = await request(app.url).post(`/b24/install?DOMAIN=${DOMAIN}&PROTOCOL=1`).type('form').send(installBody(memberId, 'forged'))
+    expect(res.status).to.equal(403)
+    expect(res.text).to.contain('не подтвердил установку')
+    expect(await findInstall(app.c.db, memberId)).to.equal(null)
   })
 
   it('refuses an install from a domain the configuration does not name, and a body that is not an install', async () => {
