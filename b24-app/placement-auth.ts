@@ -47,6 +47,8 @@ export function createPlacementVerifier(deps: { db: Db; clock: Clock; logger: Lo
   const cacheMs = deps.cacheMs ?? 5 * 60_000
   const timeoutMs = deps.timeoutMs ?? 8_000
   const cache = new Map<string, { user: PortalUser; until: number }>()
+  // Tokens the portal refused, for a minute: a flood of forged AUTH_IDs must not become a flood of calls to the portal.
+  const refused = new Map<string, number>()
   const keyOf = (memberId: string, token: string) => createHash('sha256').update(`${memberId}\n${token}`).digest('hex')
 
   return {
@@ -58,9 +60,12 @@ export function createPlacementVerifier(deps: { db: Db; clock: Clock; logger: Lo
       const key = keyOf(form.memberId, form.authId)
       const hit = cache.get(key)
       if (hit && hit.until > now) return { ok: true, install, user: hit.user }
+      if ((refused.get(key) ?? 0) > now) return refuse('Битрикс24 не подтвердил вход: откройте вкладку заново')
       const info = await callWithUserToken(install, 'app.info', form.authId, timeoutMs)
       const infoMember = info && typeof info === 'object' ? (info.member_id ?? info.MEMBER_ID) : undefined
       if (!info || (infoMember !== undefined && String(infoMember) !== form.memberId)) {
+        if (refused.size > 10_000) refused.clear()
+        refused.set(key, now + 60_000)
         deps.logger.warn({ memberId: form.memberId }, 'b24: placement token refused by the portal')
         return refuse('Битрикс24 не подтвердил вход: откройте вкладку заново')
       }

@@ -53,6 +53,8 @@ export async function applyImpersonation(
   req.member = member
   req.companies = [member]
   res.locals.impersonation = { companyName: imp.companyName, manager: imp.manager, until: formatDateTime(imp.expiresAt, deps.config.timezone) }
+  // Logging out ends the view too; it is recorded as an exit.
+  if (req.method === 'POST' && req.path === '/logout') await deps.impersonation?.end(imp, 'exit')
   if (req.method !== 'GET' && req.method !== 'HEAD' && !ALLOWED_POSTS.has(req.path)) {
     res.locals.user = req.user
     res.locals.member = req.member
