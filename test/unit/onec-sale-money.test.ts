@@ -38,6 +38,9 @@ describe('1C sale: payments and shipments 1C reports (pure rules)', () => {
     expect(shipmentsOf(doc({ requisites: { Отгружен: 'true' } }))).to.deep.equal([{ key: 'отгружен', no: '', date: '', ourNo: null, lines: [], wholeOrder: true }])
     expect(shipmentsOf(doc({ requisites: { Отгружен: 'false' } }))).to.deep.equal([])
     expect(shipmentsOf(doc({ requisites: { Отгружен: 'false', 'Номер отгрузки по 1С': 'Р-7', 'Номер отгрузки на сайте': '2' } }))[0]!.ourNo).to.equal(2)
+    // A subordinate document marked deleted or not posted is withdrawn by 1C.
+    const withdrawn = doc({ children: [doc({ operation: 'Реализация товаров', number: 'Р-8', deleted: 'true' }), doc({ operation: 'Выплата безналичных денег', number: 'П-9', sum: '1', requisites: { Проведен: 'false' } })] })
+    expect([shipmentsOf(withdrawn)[0]!.deleted, paymentsOf(withdrawn)[0]!.deleted]).to.deep.equal([true, true])
   })
 
   it('reads 1C’s numbers: sums, quantities, our shipment number echoed', () => {

@@ -94,6 +94,12 @@ export function statusTarget(doc: SaleDocument, dict: ReadonlyMap<string, OrderS
   return shown ? { unknown: shown } : null
 }
 
+/** Whether a payment or shipment document is marked deleted (or not posted: «Проведен» false) in 1C. */
+function deletedDocument(doc: SaleDocument): boolean {
+  const posted = requisite(doc, 'Проведен')
+  return isTrue(doc.deleted) || isTrue(requisite(doc, 'ПометкаУдаления', 'Пометка удаления')) || (posted.trim() !== '' && !isTrue(posted))
+}
+
 /** Whether 1C marks the order deleted or cancelled. */
 export function deletionWanted(doc: SaleDocument): boolean {
   return isTrue(doc.deleted) || isTrue(requisite(doc, 'ПометкаУдаления', 'Пометка удаления')) || isTrue(requisite(doc, 'Отменен', 'Отменён'))
@@ -170,7 +176,10 @@ export function paymentsOf(doc: SaleDocument): OnecPayment[] {
   const own = documentKind(doc) === 'payment'
   for (const d of own ? [doc] : doc.children.filter((c) => documentKind(c) === 'payment')) {
     const amount = d.sum ? parseKopecks(d.sum) : null
-    out.push({ key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, amountKopecks: amount, payer: payerOf(d, true), paidFlag: null, ...(d.sum && amount === null ? { badAmount: d.sum } : {}) })
+    out.push({
+      key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, amountKopecks: amount, payer: payerOf(d, true), paidFlag: null,
+      ...(d.sum && amount === null ? { badAmount: d.sum } : {}), ...(deletedDocument(d) ? { deleted: true } : {}),
+    })
   }
   if (own) return out
   const no = requisite(doc, 'Номер оплаты по 1С', 'Номер оплаты по 1C', 'Номер оплаты').trim()
@@ -211,7 +220,7 @@ export function shipmentsOf(doc: SaleDocument): OnecShipment[] {
       if (q === null) bad ??= `${i.sku || i.id || i.name}: количество «${i.qty}»`
       else lines.push({ id: i.id, sku: i.sku, name: i.name, qtyMilli: q })
     }
-    out.push({ key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, ourNo: echo(d), lines, wholeOrder: false, ...(bad ? { badLine: bad } : {}) })
+    out.push({ key: documentKey(d.number, d.date, `doc:${d.id}`), no: d.number || d.id, date: d.date, ourNo: echo(d), lines, wholeOrder: false, ...(bad ? { badLine: bad } : {}), ...(deletedDocument(d) ? { deleted: true } : {}) })
   }
   if (own) return out
   const no = requisite(doc, 'Номер отгрузки по 1С', 'Номер отгрузки по 1C', 'Номер отгрузки').trim()

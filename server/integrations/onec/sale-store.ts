@@ -304,9 +304,11 @@ export async function lineIdentities(db: Db, orderId: number): Promise<{ lineId:
   })
 }
 
-/** Whether the shipment 1C reported under this key was recorded before. */
-export async function shipmentRecorded(db: Db, orderId: number, key: string): Promise<boolean> {
-  return !!(await db('onec_sale_shipments').where({ order_id: orderId, ship_key: key }).first('id'))
+/** Whether the shipment 1C reported under this key was recorded before (in this state, when given). */
+export async function shipmentRecorded(db: Db, orderId: number, key: string, state?: 'shipped'): Promise<boolean> {
+  const q = db('onec_sale_shipments').where({ order_id: orderId, ship_key: key })
+  if (state) q.where({ state })
+  return !!(await q.first('id'))
 }
 
 /** Records a shipment 1C reported (in the transaction that ships it, when it ships one); false when recorded before. */

@@ -112,6 +112,8 @@ export interface OnecPayment {
   paidFlag: boolean | null
   /** A sum that could not be read: reported, nothing paid. */
   badAmount?: string
+  /** The payment document is marked deleted in 1C: never placed; reported when it was placed before. */
+  deleted?: boolean
 }
 
 /** A shipment 1C reports on an order: its number and date, our shipment it names, and its lines when sent. */
@@ -127,4 +129,6 @@ export interface OnecShipment {
   wholeOrder: boolean
   /** A line quantity that could not be read: reported, nothing shipped. */
   badLine?: string
+  /** The shipment document is marked deleted in 1C: never shipped; reported when it was shipped before. */
+  deleted?: boolean
 }

@@ -163,6 +163,11 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
       return
     }
     const before = await store.findPayment(db, order.id, p.key)
+    if (p.deleted) {
+      // 1C withdrew the payment document: nothing is placed; money placed before is a person's to reverse.
+      if (before && before.applied_kopecks > 0) out.problems.push(`${name}: ${what}: помечена на удаление (или не проведена) в 1С, а на портале уже разнесена ${money(before.applied_kopecks)} руб.: проверьте и сторнируйте вручную`)
+      return
+    }
     if (before && before.state !== 'pending') return
     const at = now()
     const record = before ?? (await store.claimPayment(db, { orderId: order.id, key: p.key, no: p.no, date: p.date, amountKopecks: p.amountKopecks, payer: p.payer, sessionId }, at)).record
@@ -217,9 +222,14 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
    * transaction that ships, when it ships one of a split order).
    */
   async function applyShipment(order: OrderRow, s: OnecShipment, sessionId: number, out: Outcome): Promise<void> {
-    if (await store.shipmentRecorded(db, order.id, s.key)) return
     const name = `заказ № ${order.number}`
     const what = label('отгрузка', s.no, s.date)
+    if (s.deleted) {
+      // 1C withdrew the shipment document: nothing is shipped; a shipment shipped by it before is a person's to check.
+      if (await store.shipmentRecorded(db, order.id, s.key, 'shipped')) out.problems.push(`${name}: ${what}: помечена на удаление (или не проведена) в 1С, а на портале уже отгружена: проверьте вручную`)
+      return
+    }
+    if (await store.shipmentRecorded(db, order.id, s.key)) return
     const lines = s.lines.map((l) => ({ id: l.id, sku: l.sku, name: l.name, qty_milli: l.qtyMilli }))
     const base = { orderId: order.id, key: s.key, no: s.no, date: s.date, lines, sessionId }
     const record = async (state: 'shipped' | 'already' | 'unmatched', note: string, shipment: { id: number; no: number } | null = null) => {

@@ -164,6 +164,22 @@ describe('1C sale over /1c/exchange: payments mapped to the invoices of each pay
     expect((await app.c.db('orders').where({ id: order.id }).first()).onec_id).to.equal(`guid-${order.id}`)
   })
 
+  it('a payment document 1C marks deleted (or not posted) is never placed; withdrawn after it was placed, it is reported for a person', async () => {
+    const { order, ip, ooo } = await twoPayers()
+    const pay = (deleted: boolean, posted = 'true'): OnecDoc => ({ number: 'ЗЛ00-001400', date: '2026-11-27', operation: 'Выплата безналичных денег', sum: '300.00', deleted, parties: [{ name: ip.name, inn: ip.inn, role: 'Плательщик' }], requisites: { Проведен: posted } })
+    await exchange([{ number: order.number, children: [pay(false, 'false')] }])
+    await exchange([{ ...pay(true), requisites: { 'Номер заказа на сайте': order.number } }])
+    expect(await invoices(order.id)).to.deep.equal([[ip.id, 30_000, 0], [ooo.id, 70_000, 0]])
+    expect(await paymentRows(order.id)).to.have.length(0)
+    clock.advance(1000)
+    await exchange([{ number: order.number, children: [pay(false)] }])
+    expect(await invoices(order.id)).to.deep.equal([[ip.id, 30_000, 30_000], [ooo.id, 70_000, 0]])
+    clock.advance(1000)
+    const withdrawn = await exchange([{ number: order.number, children: [pay(true)] }])
+    expect(withdrawn).to.include(`заказ № ${order.number}: оплата ЗЛ00-001400 от 2026-11-27 на 300.00 руб.: помечена на удаление (или не проведена) в 1С, а на портале уже разнесена 300.00 руб.: проверьте и сторнируйте вручную`)
+    expect(await invoices(order.id)).to.deep.equal([[ip.id, 30_000, 30_000], [ooo.id, 70_000, 0]])
+  })
+
   it('the same part payment arriving in two exchanges at once is placed once', async () => {
     const { order, ip, ooo } = await twoPayers()
     const docs: OnecDoc[] = [{ number: order.number, children: [{ number: 'ЗЛ00-001300', date: '2026-11-27', operation: 'Выплата безналичных денег', sum: '100.00', parties: [{ name: ip.name, inn: ip.inn, role: 'Плательщик' }] }] }]
