@@ -33,7 +33,11 @@ describe('configuration', () => {
     const base = { NODE_ENV: 'production', SESSION_SECRET: 'a-long-production-secret' }
     expect(() => loadConfig(base)).to.throw(/DADATA_TOKEN, SMTP_URL not set/)
     expect(loadConfig({ ...base, ALLOW_SANDBOX: '1' }).session.secureCookie).to.equal(true)
-    const prod = loadConfig({ ...base, DADATA_TOKEN: 't', SMTP_URL: 'smtp://mail:25' })
+    const real = { ...base, DADATA_TOKEN: 't', SMTP_URL: 'smtp://mail:25' }
+    expect(() => loadConfig(real)).to.throw(/CDEK_CLIENT_ID, CDEK_CLIENT_SECRET not set/)
+    expect(() => loadConfig({ ...real, CDEK_CLIENT_ID: 'id', CDEK_CLIENT_SECRET: 'secret' })).to.throw(/CDEK_WEBHOOK_SECRET is required/)
+    const prod = loadConfig({ ...real, CDEK_CLIENT_ID: 'id', CDEK_CLIENT_SECRET: 'secret', CDEK_WEBHOOK_SECRET: 'a-long-webhook-secret' })
     expect(prod.session.cookieName).to.equal('__Host-sid')
+    expect(prod.cdek).to.include({ sandbox: false, baseUrl: 'https://api.cdek.ru/v2', webhookSecret: 'a-long-webhook-secret' })
   })
 })

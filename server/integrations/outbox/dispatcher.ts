@@ -64,7 +64,9 @@ export interface DrainResult {
 export interface Dispatcher {
   /** Sends every due row once (up to `limit` single rows plus a batch per batch topic). */
   drainOnce(limit?: number): Promise<DrainResult>
-  /** Drains in rounds until nothing is due or the clock passes `untilMs`; returns the totals. */
+  /**
+   * Drains in rounds until nothing is due, a round only met rate limits, or the clock passes `untilMs`; returns the totals.
+   */
   drain(o: { untilMs: number; limit?: number }): Promise<DrainResult & { rounds: number }>
   /** The topics this dispatcher has handlers for. */
   topics(): string[]
@@ -212,7 +214,8 @@ export function createDispatcher(deps: {
         total.sent += r.sent
         total.failed += r.failed
         total.throttled += r.throttled
-        if (r.claimed === 0) break
+        // Nothing due, or only rate-limit refusals: stop rather than spin; the next tick comes back after the pause.
+        if (r.sent + r.failed === 0) break
       }
       return total
     },

@@ -144,6 +144,10 @@ describe('outbox core: batches, external ids, rate limits, dead letters', () => 
     expect(row).to.include({ status: 'pending', attempts: 0, throttled: 5, last_error: 'HTTP 503 QUERY_LIMIT_EXCEEDED' })
     expect(Number(row.next_attempt_at)).to.equal(now())
     expect(await rowOf(`${topic}:2`)).to.include({ attempts: 0, throttled: 0 })
+    // A drain that meets only refusals stops at once instead of spinning until its deadline.
+    const spun = await d.drain({ untilMs: now() + 3_600_000 })
+    expect(spun).to.include({ rounds: 1, throttled: 1, sent: 0 })
+    clock.advance(2_000)
     limited = false
     await d.drain({ untilMs: now() + 1 })
     expect(await rowOf(`${topic}:1`)).to.include({ status: 'sent', attempts: 1 })
