@@ -323,9 +323,13 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
       return applyStatus(req, { code, cdekTime, city: a.city_name ?? '', source: 'webhook', cdekNumber: a.cdek_number || null })
     },
 
-    /** Asks CDEK about open requests not looked at for `CDEK_POLL_MINUTES` (the webhook has no retry). */
+    /**
+     * Asks CDEK about open requests: those still without a track number every minute, those on the way once per
+     * `CDEK_POLL_MINUTES` (the webhook has no retry).
+     */
     async poll(o: { limit?: number } = {}): Promise<{ polled: number; failed: number }> {
-      const rows = await store.openRequests(db, now() - cfg.pollMs, o.limit ?? 50)
+      // A request waiting for its track number is asked every minute (poll until `cdek_number` appears), the rest less often.
+      const rows = await store.openRequests(db, { acceptedBefore: now() - Math.min(60_000, cfg.pollMs), movingBefore: now() - cfg.pollMs, limit: o.limit ?? 50 })
       let failed = 0
       for (const r of rows) {
         try {

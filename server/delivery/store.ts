@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { Db } from '../db/knex.js'
 import { insertId, isUniqueViolation } from '../db/dialect.js'
 import type { DeliveryRequestRow, DeliveryStatusRow } from './types.js'
@@ -128,12 +129,19 @@ export function historyOf(db: Db, requestIds: number[]): Promise<DeliveryStatusR
   return db('delivery_statuses').whereIn('request_id', requestIds).orderBy('at').orderBy('id')
 }
 
-/** Requests still moving whose last look at CDEK is older than `before`: what the poll job asks CDEK about. */
-export function openRequests(db: Db, before: number, limit: number): Promise<DeliveryRequestRow[]> {
+/**
+ * What the poll job asks CDEK about: requests still waiting for their track number last looked at before `acceptedBefore`,
+ * and requests on the way last looked at before `movingBefore`.
+ */
+export function openRequests(db: Db, o: { acceptedBefore: number; movingBefore: number; limit: number }): Promise<DeliveryRequestRow[]> {
+  const stale = (before: number) => (w: Knex.QueryBuilder) => w.whereNull('polled_at').orWhere('polled_at', '<', before)
   return db('delivery_requests')
-    .whereIn('status', ['accepted', 'created', 'in_transit', 'ready'])
     .whereNotNull('cdek_uuid')
-    .andWhere((w) => w.whereNull('polled_at').orWhere('polled_at', '<', before))
+    .andWhere((w) =>
+      w
+        .where((q) => q.where({ status: 'accepted' }).andWhere(stale(o.acceptedBefore)))
+        .orWhere((q) => q.whereIn('status', ['created', 'in_transit', 'ready']).andWhere(stale(o.movingBefore))),
+    )
     .orderBy('id')
-    .limit(limit)
+    .limit(o.limit)
 }
