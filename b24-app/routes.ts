@@ -37,6 +37,9 @@ export interface B24RoutesDeps {
 
 type Body = Record<string, unknown>
 
+/** The parsed form body; a request Express did not parse (multipart, JSON, none) reads as an empty form. */
+const bodyOf = (req: Request): Body => (req.body && typeof req.body === 'object' ? (req.body as Body) : {})
+
 /** The browser build of @bitrix24/b24jssdk, served from our origin so the CSP keeps `script-src 'self'`. */
 const SDK_FILE = path.join(ROOT_DIR, 'node_modules', '@bitrix24', 'b24jssdk', 'dist', 'umd', 'index.min.js')
 
@@ -67,7 +70,7 @@ export function b24Routes(deps: B24RoutesDeps): Router {
   })
 
   r.post('/b24/install', async (req, res) => {
-    const form = parseInstallForm(req.query as Body, req.body as Body)
+    const form = parseInstallForm(req.query as Body, bodyOf(req))
     if ('error' in form) return refuse(res, 403, form.error)
     const out = await deps.installer.install(form)
     if (!out.ok) return refuse(res, out.status, out.message)
@@ -77,13 +80,13 @@ export function b24Routes(deps: B24RoutesDeps): Router {
   })
 
   r.post('/b24/events', async (req, res) => {
-    const out = await deps.events.receive((req.body ?? {}) as Body)
+    const out = await deps.events.receive(bodyOf(req))
     res.status(out.status).type('text/plain').send(out.text)
   })
 
   /** What a verified request opened: a signed token for its actions and the page's data. */
   async function open(req: Request, res: Response, forceSettings: boolean) {
-    const form = parsePlacementForm(req.body as Body)
+    const form = parsePlacementForm(bodyOf(req))
     if (!form) return refuse(res, 403, 'Эта страница открывается только из Битрикс24')
     const v = await deps.verifier.verify(form)
     if (!v.ok) return refuse(res, v.status, v.message)
@@ -117,7 +120,7 @@ export function b24Routes(deps: B24RoutesDeps): Router {
 
   /** Checks the signed token of an action and that the install it names is still there; frames the answer for it. */
   async function claimsOf(req: Request, res: Response): Promise<PlacementClaims | null> {
-    const claims = verifyPlacement((req.body as Body)._pt, deps.secret, now())
+    const claims = verifyPlacement(bodyOf(req)._pt, deps.secret, now())
     if (!claims) {
       refuse(res, 403, 'Страница устарела: откройте вкладку в Битрикс24 заново')
       return null
@@ -132,7 +135,7 @@ export function b24Routes(deps: B24RoutesDeps): Router {
   }
 
   const text = (req: Request, name: string, max = 500) => {
-    const v = (req.body as Body)[name]
+    const v = bodyOf(req)[name]
     return typeof v === 'string' ? v.trim().slice(0, max) : ''
   }
 
@@ -148,7 +151,7 @@ export function b24Routes(deps: B24RoutesDeps): Router {
       if (action === 'delivery') {
         const key = text(req, 'shipment', 12) || 'all'
         const shipmentId = key === 'all' ? null : /^\d{1,12}$/.test(key) ? Number(key) : NaN
-        const rows = packageRowsOf(req.body as Body)
+        const rows = packageRowsOf(bodyOf(req))
         const parsed = parsePackages(rows)
         if (Number.isNaN(shipmentId)) return show(res, claims, { flash: { ok: false, text: 'Нет такой отгрузки' } }, 422)
         if (Object.keys(parsed.errors).length) {
@@ -178,9 +181,9 @@ export function b24Routes(deps: B24RoutesDeps): Router {
     if (!claims) return
     if (claims.p !== 'DEFAULT') return refuse(res, 403, 'Настройки сохраняются только со страницы приложения')
     if (!claims.a) return show(res, claims, { flash: { ok: false, text: 'Настройки меняет только администратор портала Битрикс24' } }, 403)
-    const out = await deps.settings.save(claims.m, req.body as Body, { userId: claims.u, name: claims.n })
+    const out = await deps.settings.save(claims.m, bodyOf(req), { userId: claims.u, name: claims.n })
     if (out.ok) return show(res, claims, { flash: { ok: true, text: out.message } })
-    const reload = (req.body as Body).do === 'reload'
+    const reload = bodyOf(req).do === 'reload'
     return show(res, claims, { flash: { ok: reload, text: out.message }, settingsForm: out.form, settingsErrors: out.errors }, reload ? 200 : 422)
   })
 

@@ -85,6 +85,12 @@ describe('b24 app: install and events', () => {
     expect(res.text).to.contain('evil.example.com')
     expect(await findInstall(app.c.db, memberId)).to.equal(null)
     expect((await request(app.url).post('/b24/install').type('form').send({ hello: 'world' })).status).to.equal(403)
+    // Not a form at all (multipart, JSON): still a refusal, never an error.
+    expect((await request(app.url).post('/b24/install').field('member_id', 'x').attach('f', Buffer.from('x'), 'a.txt')).status).to.equal(403)
+    for (const path of ['/b24/events', '/b24/placement', '/b24/app', '/b24/placement/action', '/b24/app/save']) {
+      expect((await request(app.url).post(path).send({ member_id: 'abcd', AUTH_ID: 'x' })).status, path).to.equal(403)
+      expect((await request(app.url).post(path).field('member_id', 'abcd').attach('f', Buffer.from('x'), 'a.txt')).status, path).to.equal(403)
+    }
   })
 
   it('events: unknown member or wrong token → 403 and nothing queued; the right token → 200 at once, queued once per delivery', async () => {
