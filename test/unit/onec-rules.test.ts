@@ -84,4 +84,44 @@ describe('1C CommerceML reader', () => {
     expect(await flags(doc(''))).to.deep.equal([true])
     expect(await flags(doc('<СодержитТолькоИзменения>false</СодержитТолькоИзменения>'))).to.deep.equal([true, false])
   })
+
+  it('reads names, text, CDATA and namespaces exactly, whichever 64 KB chunk boundary a name falls on, and names the element in errors', async () => {
+    const fs = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { CommerceMlReader } = await import('../../server/integrations/onec/reader.js')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cml-'))
+    const all = async (xml: string, name = 'import.xml') => {
+      const file = path.join(dir, name)
+      fs.writeFileSync(file, xml)
+      const r = new CommerceMlReader(file)
+      const out: { kind: string; node?: { children: { name: string; text: string }[] } }[] = []
+      try {
+        for (let i = await r.next(); i; i = await r.next()) out.push(i as never)
+        return { items: out, version: r.schemaVersion }
+      } finally {
+        r.close()
+      }
+    }
+    // Products whose long Cyrillic names straddle chunk boundaries at every offset: 3000 of ~150 bytes cover several 64 KB edges.
+    const products = Array.from({ length: 3000 }, (_, i) =>
+      `<cml:Товар><cml:Ид>p${i}</cml:Ид><cml:Наименование>Товар «${i}» &amp; ко</cml:Наименование><cml:Описание><![CDATA[<Товар> <_.1> </Ид> ${i}]]></cml:Описание></cml:Товар>`,
+    ).join('\n')
+    const r = await all(`<?xml version="1.0" encoding="UTF-8"?><cml:КоммерческаяИнформация xmlns:cml="urn:1C.ru:commerceml_210" ВерсияСхемы="2.10"><cml:Каталог><cml:Товары>${products}</cml:Товары></cml:Каталог></cml:КоммерческаяИнформация>`)
+    expect(r.version).to.equal('2.10')
+    const got = r.items.filter((i) => i.kind === 'product').map((i) => i.node!.children.map((c) => [c.name, c.text]))
+    expect(got).to.have.length(3000)
+    got.forEach((fields, i) =>
+      expect(fields).to.deep.equal([
+        ['Ид', `p${i}`],
+        ['Наименование', `Товар «${i}» & ко`],
+        ['Описание', `<Товар> <_.1> </Ид> ${i}`],
+      ]),
+    )
+    // A mismatched tag is an error that names the real element, not its stand-in.
+    let err: Error | null = null
+    await all('<?xml version="1.0"?><КоммерческаяИнформация><ПакетПредложений><Предложения><Предложение><Ид>x</Ид></Предложения>', 'offers.xml').catch((e: Error) => (err = e))
+    expect(err).to.be.an('error')
+    expect(String(err!.message)).to.match(/XML error/).and.not.match(/_\.\d/)
+  })
 })

@@ -29,35 +29,113 @@ const local = (name: string) => {
   return i < 0 ? name : name.slice(i + 1)
 }
 
-export class CommerceMlReader {
-  private readonly queue: ImportItem[] = []
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/** An element name right after `<` or `</` (not `<!…` or `<?…`). */
+const TAG_NAME = /<(\/?)([^\s/>!?]+)/g
+const ALIAS = /<(\/?)(_\.\d+)/g
+const MAX_ALIASES = 2000
+
+/**
+ * Short ASCII stand-ins for element names. sax walks every character of a name through a Unicode regular expression, and
+ * CommerceML's names are long and Cyrillic («ЦенаЗаЕдиницу»), so most of its time went on them: each distinct name is
+ * replaced by `_.N` before sax sees the text and mapped back when the element opens. Only names change (never text or
+ * attributes: neither may contain a raw `<`); CDATA, the one place a raw `<` may occur, is mapped back in full.
+ */
+class NameAliases {
+  private readonly toAlias = new Map<string, string>()
+  readonly names: string[] = []
+  /** The text after the last `<` whose name may continue in the next chunk. */
+  private carry = ''
+
+  /** Replaces the names of a chunk; holds back a trailing `<name` that the next chunk may continue. */
+  shorten(text: string, final: boolean): string {
+    let t = this.carry + text
+    this.carry = ''
+    if (!final) {
+      const lt = t.lastIndexOf('<')
+      if (lt >= 0 && t.indexOf('>', lt) < 0 && t.length - lt < 4096) {
+        this.carry = t.slice(lt)
+        t = t.slice(0, lt)
+      }
+    }
+    return t.replace(TAG_NAME, (whole, slash: string, name: string) => {
+      let a = this.toAlias.get(name)
+      if (a === undefined) {
+        if (this.names.length >= MAX_ALIASES || name.length < 3) return whole
+        a = `_.${this.names.length}`
+        this.toAlias.set(name, a)
+        this.names.push(name)
+      }
+      return `<${slash}${a}`
+    })
+  }
+
+  /** The element's real name. */
+  real(name: string): string {
+    if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 46) {
+      const n = this.names[Number(name.slice(2))]
+      if (n !== undefined) return n
+    }
+    return name
+  }
+
+  /** CDATA with every alias put back. */
+  restore(text: string): string {
+    return text.indexOf('<') < 0 ? text : text.replace(ALIAS, (whole, slash: string, a: string) => `<${slash}${this.real(a)}`)
+  }
+}
+
+interface Decoder {
+  write(b: Buffer): string
+  end(): string | undefined
+}
+
+/** The decoder for a file, chosen by the encoding its XML prolog declares (UTF-8 when it declares none). */
+export async function decoderFor(file: string): Promise<Decoder> {
+  const fd = await fs.promises.open(file, 'r')
+  const head = Buffer.alloc(200)
+  try {
+    await fd.read(head, 0, 200, 0)
+  } finally {
+    await fd.close()
+  }
+  const enc = prologEncoding(head)
+  if (!iconv.encodingExists(enc)) throw new Error(`unknown encoding ${enc}`)
+  return iconv.getDecoder(enc) as unknown as Decoder
+}
+
+/** The sax side of the reader: text in, items out (in `items`, which the caller empties). */
+export class ItemParser {
+  readonly items: ImportItem[] = []
+  /** The root element's `ВерсияСхемы`. */
+  schemaVersion = ''
+  error: Error | null = null
   private readonly stack: string[] = []
   private capture: XNode[] = []
   private captureKind: ImportItem['kind'] | null = null
-  private parser: sax.SAXParser
-  private iterator: AsyncIterator<Buffer> | null = null
-  private decoder: { write(b: Buffer): string; end(): string | undefined } | null = null
-  private ended = false
   private flagText: string | null = null
-  private error: Error | null = null
-  /** Items handed out so far (the position a restart skips to). */
-  position = 0
-  /** The root element's `ВерсияСхемы`. */
-  schemaVersion = ''
+  private readonly parser: sax.SAXParser
+  private readonly aliases = new NameAliases()
 
-  constructor(readonly file: string) {
+  constructor() {
+    const aliases = this.aliases
     this.parser = sax.parser(true, { trim: false, normalize: false, position: false })
     const p = this.parser
     p.ondoctype = () => {
       this.error ??= new Error('DOCTYPE is not allowed in CommerceML files')
     }
     p.onerror = (e) => {
-      this.error ??= new Error(`XML error: ${e.message.split('\n')[0]}`)
+      this.error ??= new Error(`XML error: ${(e.message.split('\n')[0] ?? '').replace(/_\.\d+/g, (a) => aliases.real(a))}`)
     }
     p.onopentag = (tag) => {
-      const name = local(tag.name)
-      const attrs: Record<string, string> = {}
-      for (const [k, v] of Object.entries(tag.attributes as Record<string, string>)) if (!k.startsWith('xmlns')) attrs[local(k)] = v
+      const name = local(aliases.real(tag.name))
+      let attrs = NO_ATTRS
+      for (const k in tag.attributes) {
+        if (k.startsWith('xmlns')) continue
+        if (attrs === NO_ATTRS) attrs = {}
+        attrs[local(k)] = (tag.attributes as Record<string, string>)[k]!
+      }
       if (this.stack.length === 0) this.schemaVersion = attrs['ВерсияСхемы'] ?? ''
       const parent = this.stack[this.stack.length - 1]
       this.stack.push(name)
@@ -71,7 +149,7 @@ export class CommerceMlReader {
         // Only an explicit СодержитТолькоИзменения="false" makes a full package (one that hides what it does not send);
         // without the attribute (or its older element form, read below) the package counts as changes only.
         const only = attrs['СодержитТолькоИзменения']
-        this.queue.push({ kind: 'package', container: name === 'Каталог' ? 'catalog' : 'offers', onlyChanges: name === 'ИзмененияПакетаПредложений' || only === undefined || !/^(false|нет)$/i.test(only) })
+        this.items.push({ kind: 'package', container: name === 'Каталог' ? 'catalog' : 'offers', onlyChanges: name === 'ИзмененияПакетаПредложений' || only === undefined || !/^(false|нет)$/i.test(only) })
         return
       }
       // The older element form: <Каталог><СодержитТолькоИзменения>false</СодержитТолькоИзменения>…
@@ -90,54 +168,88 @@ export class CommerceMlReader {
       if (this.flagText !== null) this.flagText += t
       if (this.captureKind) this.capture[this.capture.length - 1]!.text += t
     }
-    p.oncdata = p.ontext
+    const ontext = p.ontext
+    p.oncdata = (t) => ontext(aliases.restore(t))
     p.onclosetag = () => {
       const name = this.stack.pop()
       if (this.captureKind) {
         const node = this.capture.pop()!
         if (this.capture.length === 0) {
-          this.queue.push({ kind: this.captureKind, node } as ImportItem)
+          this.items.push({ kind: this.captureKind, node } as ImportItem)
           this.captureKind = null
         }
         return
       }
       if (name === 'СодержитТолькоИзменения' && this.flagText !== null) {
         const container = this.stack[this.stack.length - 1] === 'Каталог' ? 'catalog' : 'offers'
-        this.queue.push({ kind: 'package', container, onlyChanges: !/^(false|нет)$/i.test(this.flagText.trim()) })
+        this.items.push({ kind: 'package', container, onlyChanges: !/^(false|нет)$/i.test(this.flagText.trim()) })
         this.flagText = null
       }
     }
   }
 
+  write(text: string): void {
+    const t = this.aliases.shorten(text, false)
+    if (t) this.parser.write(t)
+  }
+
+  end(): void {
+    const t = this.aliases.shorten('', true)
+    if (t) this.parser.write(t)
+    this.parser.close()
+  }
+}
+
+export class CommerceMlReader {
+  private queue: ImportItem[] = []
+  private head = 0
+  private ended = false
+  private error: Error | null = null
+  private parser: ItemParser | null = null
+  private iterator: AsyncIterator<Buffer> | null = null
+  private decoder: Decoder | null = null
+  /** Items handed out so far (the position a restart skips to). */
+  position = 0
+  /** The root element's `ВерсияСхемы`. */
+  schemaVersion = ''
+
+  constructor(readonly file: string) {}
+
+  /** Reads one more chunk into the parser. */
   private async fill(): Promise<void> {
-    if (!this.iterator) {
-      const fd = await fs.promises.open(this.file, 'r')
-      const head = Buffer.alloc(200)
-      await fd.read(head, 0, 200, 0)
-      await fd.close()
-      const enc = prologEncoding(head)
-      if (!iconv.encodingExists(enc)) throw new Error(`unknown encoding ${enc}`)
-      this.decoder = iconv.getDecoder(enc) as unknown as { write(b: Buffer): string; end(): string | undefined }
+    if (!this.parser) {
+      this.decoder = await decoderFor(this.file)
+      this.parser = new ItemParser()
       this.iterator = fs.createReadStream(this.file, { highWaterMark: 64 * 1024 })[Symbol.asyncIterator]()
     }
-    const r = await this.iterator.next()
+    const r = await this.iterator!.next()
+    const p = this.parser
     if (r.done) {
-      const tail = this.decoder!.end()
-      if (tail) this.parser.write(tail)
-      this.parser.close()
+      p.write(this.decoder!.end() ?? '')
+      p.end()
       this.ended = true
     } else {
-      this.parser.write(this.decoder!.write(r.value))
+      p.write(this.decoder!.write(r.value))
     }
-    if (this.error) throw this.error
+    if (p.items.length) {
+      this.queue.push(...p.items)
+      p.items.length = 0
+    }
+    this.schemaVersion = p.schemaVersion
+    if (p.error) this.error ??= p.error
   }
 
   /** The next item, or null at the end of the document. Throws on malformed XML or a DTD. */
   async next(): Promise<ImportItem | null> {
-    while (this.queue.length === 0 && !this.ended) await this.fill()
+    while (this.head >= this.queue.length && !this.ended && !this.error) await this.fill()
     if (this.error) throw this.error
-    const item = this.queue.shift() ?? null
-    if (item) this.position++
+    if (this.head >= this.queue.length) return null
+    const item = this.queue[this.head++]!
+    if (this.head === this.queue.length) {
+      this.queue = []
+      this.head = 0
+    }
+    this.position++
     return item
   }
 

@@ -8,10 +8,10 @@ import type { Clock } from '../../shared/clock.js'
 import type { Config } from '../../config.js'
 import type { Logger } from '../../logger.js'
 import { CommerceMlReader } from './reader.js'
-import { applyItem, hideUnsentProducts, newContext, type ImportContext } from './import.js'
+import { applyItem, applyItems, hideUnsentProducts, newContext, type ImportContext } from './import.js'
 import { catalogFileKind, parseBasic, safeExchangeName } from './rules.js'
 import * as store from './store.js'
-import { emptyCounts, type ImportCounts, type OnecSale } from './types.js'
+import { emptyCounts, type ImportCounts, type ImportItem, type OnecSale } from './types.js'
 
 /*
  * The exchange use cases behind `/1c/exchange`. Every answer is plain ASCII lines (`success` | `progress` | `failure`, then a
@@ -52,7 +52,7 @@ export function secretEquals(a: string, b: string): boolean {
 }
 
 const summary = (c: ImportCounts) =>
-  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; company terms ${c.terms}; errors ${c.errors}`
+  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; packagings ${c.packagings}; company terms ${c.terms}; errors ${c.errors}`
 
 export function createOnecService(deps: { db: Db; clock: Clock; config: Config; logger: Logger; sale: OnecSale }) {
   const { db, clock, config, logger, sale } = deps
@@ -255,16 +255,19 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
       while (!done && Date.now() < deadline) {
         ctx.counts = emptyCounts()
         ctx.errors = []
-        await db.transaction(async (trx) => {
-          for (let i = 0; i < cfg.batchSize; i++) {
-            const item = await reader.next()
-            if (!item) {
-              done = true
-              break
-            }
-            await applyItem(trx, ctx, item)
-            if (Date.now() > deadline) break
+        // Read a batch first (the reader is fast), then apply it set-based in one transaction.
+        const items: ImportItem[] = []
+        while (items.length < cfg.batchSize) {
+          const item = await reader.next()
+          if (!item) {
+            done = true
+            break
           }
+          items.push(item)
+          if (Date.now() > deadline) break
+        }
+        await db.transaction(async (trx) => {
+          await applyItems(trx, ctx, items)
           for (const e of ctx.errors) await store.insertError(trx, { sessionId: s.id, file: name, element: e.element, message: e.message, now: ctx.now })
           ctx.counts.errors += ctx.errors.length
           await store.addCounts(trx, s.id, row.id, ctx.counts)
@@ -272,13 +275,14 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
         })
       }
       if (!done) return progress(`${asciiName(name)}: ${reader.position} elements applied`)
-      if (kind === 'import' && ctx.fullCatalog) {
+      const fullKind = kind === 'import' && ctx.fullCatalog ? 'products' : kind === 'offers' && ctx.fullOffers ? 'variants' : null
+      if (fullKind) {
         const hidden = await db.transaction(async (trx) => {
-          const n = await hideUnsentProducts(trx, s.id, now(), false)
+          const n = await hideUnsentProducts(trx, s.id, now(), fullKind)
           await store.addCounts(trx, s.id, row.id, { ...emptyCounts(), productsHidden: n })
           return n
         })
-        logger.info({ session: s.id, hidden }, '1C full catalog: products not sent are hidden')
+        logger.info({ session: s.id, hidden, which: fullKind }, '1C full package: what it did not send is hidden')
       }
       live.delete(key)
       reader.close()
@@ -304,7 +308,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     const imported = await db('onec_files').where({ session_id: s.id, status: 'done' }).first('id')
     if (!imported) return ok('nothing imported in this session, nothing deactivated')
     const n = await db.transaction(async (trx) => {
-      const hidden = await hideUnsentProducts(trx, s.id, now(), true)
+      const hidden = await hideUnsentProducts(trx, s.id, now(), 'all')
       await store.addCounts(trx, s.id, null, { ...emptyCounts(), productsHidden: hidden })
       return hidden
     })
