@@ -1,11 +1,12 @@
 /**
  * The 1C order exchange (`/1c/exchange?type=sale`), minus the HTTP plumbing, which `routes.ts` owns and which calls this
  * service with the exchange session's id:
- * - `query`: new and changed orders as a CommerceML documents file, in the configured encoding; remembers which orders, at
- *   which version, this session sent.
+ * - `query`: new orders and orders changed on our side as a CommerceML documents file, in the configured encoding;
+ *   remembers which orders, at which version (the id of the order's last event not made by 1C), this session sent.
  * - `success`: only now are those orders marked exported (at the version sent); without it they are sent again.
- * - `importFile`: what 1C sends back (its numbers and dates, statuses, payments, shipments, deletion marks) applied through
- *   the orders service's transitions with the actor «1С», in steps of `budgetMs`, idempotently.
+ * - `importFile`: what 1C sends back (its numbers and dates, statuses, deletion marks; payments placed on the invoice of
+ *   each payer; shipments matched to our split shipments) applied through the orders service with the actor «1С», in
+ *   steps of `budgetMs`, idempotently: each 1C payment and shipment is recorded once, with what could not be placed.
  * Glossary and the status dictionary: `sale-rules.ts`; the README's «1C order exchange».
  */
 
@@ -260,7 +261,7 @@ export function createOnecSale(deps: { db: Db; clock: Clock; orders: OrdersServi
     const note = `Отгружен в 1С${s.no ? `: ${s.no}` : ''}${s.date ? ` от ${s.date}` : ''}`
     if (!ours.length) {
       // One shipment of everything: the order walks to «отгружен», consuming every reservation.
-      if (current.status === 'shipped' || reached(current.status, 'shipped')) return record('already', 'заказ уже отгружен')
+      if (reached(current.status, 'shipped')) return record('already', 'заказ уже отгружен')
       const problems: string[] = []
       out.changes += await walk(current, 'shipped', note, problems, `${name}, ${what}`)
       current = (await ordersStore.findById(db, order.id))!
