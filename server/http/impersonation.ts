@@ -4,6 +4,8 @@ import type { CompaniesService } from '../companies/service.js'
 import type { Clock } from '../shared/clock.js'
 import type { ImpersonationService, SessionImpersonation } from '../impersonation/service.js'
 import { formatDateTime } from '../shared/time.js'
+import type { Db } from '../db/knex.js'
+import { readVersions } from '../db/versions.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -26,7 +28,7 @@ export const READ_ONLY_MESSAGE = 'Кабинет клиента открыт т�
 export async function applyImpersonation(
   req: Request,
   res: Response,
-  deps: { clock: Clock; accounts: AccountsService; companies: CompaniesService; impersonation?: ImpersonationService; config: { timezone: string } },
+  deps: { db: Db; clock: Clock; accounts: AccountsService; companies: CompaniesService; impersonation?: ImpersonationService; config: { timezone: string } },
 ): Promise<boolean> {
   const s = req.session
   const imp = s.impersonation!
@@ -49,6 +51,7 @@ export async function applyImpersonation(
     res.status(404).render('pages/error', { title: 'Кабинет недоступен', message: 'Этого сотрудника или компании больше нет в кабинете.' })
     return true
   }
+  req.versions = await readVersions(deps.db)
   req.user = user
   req.member = member
   req.companies = [member]
