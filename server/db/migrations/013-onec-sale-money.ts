@@ -18,7 +18,8 @@ import type { Knex } from 'knex'
  * `onec_sale_shipments`: each shipment 1C reported, the shipment of ours it was matched to (written in the transaction that
  * ships it), or why none was.
  */
-export async function up(knex: Knex): Promise<void> {
+/** Exported versions as timestamps → the last event of ours at or before them; unconfirmed sends dropped. */
+export async function convertExportVersions(knex: Knex): Promise<void> {
   await knex('onec_sale_sent').delete()
   await knex.raw(
     `UPDATE onec_sale_orders SET exported_version = (
@@ -26,6 +27,10 @@ export async function up(knex: Knex): Promise<void> {
        WHERE e.order_id = onec_sale_orders.order_id AND e.actor_kind <> 'onec' AND e.created_at <= onec_sale_orders.exported_version)
      WHERE exported_version IS NOT NULL`,
   )
+}
+
+export async function up(knex: Knex): Promise<void> {
+  await convertExportVersions(knex)
 
   await knex.schema.createTable('onec_sale_payments', (t) => {
     t.increments('id').primary()

@@ -6,6 +6,7 @@ import { ONEC_ENV, OnecClient } from '../../support/onec.js'
 import { dropCartTypes } from '../carts/helpers.js'
 import { orderingBuyer, placeOrder, stocked, warehouse } from '../orders/helpers.js'
 import { parseSaleBuffer } from '../../../server/integrations/onec/sale-parse.js'
+import { convertExportVersions } from '../../../server/db/migrations/013-onec-sale-money.js'
 import { documentsXml, type OnecDoc } from './helpers.js'
 
 /*
@@ -110,6 +111,32 @@ describe('1C sale over /1c/exchange: what query sends (1C’s own changes not ec
     // The order that did not change after the read is not sent again.
     expect(next.has(b.number)).to.equal(false)
     expect((await round()).has(a.number)).to.equal(false)
+  })
+
+  it('migration 013 turns an exported timestamp into the last event of ours at or before it (a later change stays newer)', async () => {
+    const order = await placed()
+    await round()
+    clock.advance(1000)
+    await app.c.orders.transition(order.id, 'awaiting_payment', staff)
+    // What 009 stored: the order's updated_at at the export, before the transition above.
+    const placedEvent = await app.c.db('order_events').where({ order_id: order.id, kind: 'placed' }).first()
+    // Converted inside a transaction that is rolled back: the suite's other orders keep their versions.
+    class Rollback extends Error {
+      constructor(readonly version: number) {
+        super('rollback')
+      }
+    }
+    const converted = await app.c.db
+      .transaction(async (trx) => {
+        await trx('onec_sale_orders').where({ order_id: order.id }).update({ exported_version: Number(placedEvent.created_at) })
+        await convertExportVersions(trx)
+        throw new Rollback(Number((await trx('onec_sale_orders').where({ order_id: order.id }).first()).exported_version))
+      })
+      .catch((e: unknown) => (e instanceof Rollback ? e.version : Promise.reject(e)))
+    expect(converted).to.equal(Number(placedEvent.id))
+    // The transition after the export has a larger id: it is sent.
+    const transition = await app.c.db('order_events').where({ order_id: order.id, kind: 'status' }).first()
+    expect(Number(transition.id)).to.be.greaterThan(converted)
   })
 
   it('without success the same orders come again, in the same session and the next', async () => {
