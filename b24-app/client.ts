@@ -171,11 +171,15 @@ export function createB24Client(deps: B24ClientDeps): B24Client {
    * (`B24OAuth` → form-encoded POST to `<server_endpoint>/oauth/token/`), and the new pair is saved before anything uses it.
    */
   async function refreshTokens(memberId: string, staleAccessToken: string): Promise<B24Install> {
-    const deadline = now() + leaseMs * 2
+    // Waiting for another holder's refresh is waiting for its HTTP call: real time, whatever clock the lease is kept in.
+    const deadline = Date.now() + leaseMs
     for (let round = 0; ; round++) {
       const cur = await activeInstall(memberId)
       if (cur.accessToken !== staleAccessToken) return cur
       if (await takeRefreshLease(db, memberId, HOLDER, now(), leaseMs)) {
+        // The lease is given back when the refresh itself settles, not when this caller stops waiting for it: a refresh
+        // whose answer is late may still rotate the pair, and nobody else may spend the old refresh token meanwhile.
+        let release: Promise<void> = Promise.resolve()
         try {
           const fresh = await activeInstall(memberId)
           if (fresh.accessToken !== staleAccessToken) return fresh
@@ -202,12 +206,21 @@ export function createB24Client(deps: B24ClientDeps): B24Client {
               scope: next.scope ?? fresh.scope,
             }
           })
+          const refreshing = tmp.auth.refreshAuth()
+          release = refreshing.then(
+            () => undefined,
+            () => undefined,
+          )
           try {
-            await withTimeout(tmp.auth.refreshAuth(), timeoutMs)
+            await withTimeout(refreshing, timeoutMs)
           } catch (err) {
             const code = err instanceof SdkError ? String(err.code) : ''
             const msg = err instanceof Error ? err.message : String(err)
             if (err instanceof RefreshTokenError && REINSTALL_CODES.has(code)) {
+              // A refresh token spent by a refresh whose answer came late (or by another holder of an expired lease)
+              // is not a revoked app: if the stored pair changed meanwhile, it is the good one.
+              const again = await rotatedSince(memberId, fresh.refreshToken)
+              if (again) return again
               await markAuthFailed(db, memberId, `${code}: ${msg}`, now())
               throw new RefreshRefused(code, `Bitrix24 отказал в обновлении токена (${code}: ${msg}); переустановите приложение`)
             }
@@ -216,13 +229,23 @@ export function createB24Client(deps: B24ClientDeps): B24Client {
           logger.info({ memberId }, 'b24: tokens refreshed')
           return saved ?? (await activeInstall(memberId))
         } finally {
-          await releaseRefreshLease(db, memberId, HOLDER)
+          void release.then(() => releaseRefreshLease(db, memberId, HOLDER)).catch(() => {})
         }
       }
       // Another process refreshes right now: wait for its pair.
-      if (now() > deadline) throw new DeliveryError('Bitrix24: токены портала обновляет другой процесс, повтор позже', false, 1_000)
-      await sleep(Math.min(200, 20 * (round + 1)))
+      if (Date.now() > deadline) throw new DeliveryError('Bitrix24: токены портала обновляет другой процесс, повтор позже', false, 1_000)
+      await new Promise((r) => setTimeout(r, Math.min(200, 10 * (round + 1))))
     }
+  }
+
+  /** The install if its refresh token is no longer `used` (someone saved a newer pair), waiting briefly for a late save. */
+  async function rotatedSince(memberId: string, used: string): Promise<B24Install | null> {
+    for (let i = 0; i < 20; i++) {
+      const cur = await findInstall(db, memberId)
+      if (cur && cur.refreshToken !== used) return cur
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    return null
   }
 
   /** Runs one SDK request with the portal's tokens, refresh hook and error mapping. */

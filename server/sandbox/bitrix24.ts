@@ -239,8 +239,8 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
 
   // ---- entity helpers ----
 
-  async function must(e: SandboxEntity, id: unknown): Promise<EntityRow> {
-    const r = await store.getEntity(db, e, Number(id))
+  async function must(q: Db, e: SandboxEntity, id: unknown): Promise<EntityRow> {
+    const r = await store.getEntity(q, e, Number(id))
     if (!r) throw notFound()
     return r
   }
@@ -257,9 +257,9 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
   }
 
   /** A list method over one entity table: filter, select, paging by 50, `start=-1` without the total. */
-  async function list(e: SandboxEntity, params: Record<string, unknown>, where: Record<string, unknown>, shape: (r: EntityRow) => Record<string, unknown>) {
+  async function list(q: Db, e: SandboxEntity, params: Record<string, unknown>, where: Record<string, unknown>, shape: (r: EntityRow) => Record<string, unknown>) {
     const filter = (params.filter ?? {}) as Record<string, unknown>
-    const rows = (await store.listEntities(db, e, where)).map(shape).filter((r) => matches(r, filter))
+    const rows = (await store.listEntities(q, e, where)).map(shape).filter((r) => matches(r, filter))
     const select = Array.isArray(params.select) ? (params.select as string[]).filter((s) => s !== '*' && !s.endsWith('*')) : []
     const pick = (r: Record<string, unknown>) => (select.length ? Object.fromEntries([...new Set(['ID', ...select])].map((k) => [k, r[k] ?? null])) : r)
     const startRaw = Number(params.start ?? 0)
@@ -279,52 +279,52 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
     present(r, { TITLE: r.title, CATEGORY_ID: String(r.category_id), STAGE_ID: r.stage_id, COMPANY_ID: str(r.company_id), ORIGIN_ID: r.origin_id ?? null })
   const shapeRequisite = (r: EntityRow) => present(r, { ENTITY_TYPE_ID: String(r.entity_type_id), ENTITY_ID: String(r.entity_id), PRESET_ID: String(r.preset_id) })
 
-  type MethodFn = (p: Record<string, unknown>, memberId: string) => Promise<unknown>
+  type MethodFn = (p: Record<string, unknown>, memberId: string, q: Db) => Promise<unknown>
 
   const methods: Record<string, MethodFn> = {
-    async 'crm.company.add'(p) {
+    async 'crm.company.add'(p, _m, q) {
       const f = fieldsOf(p)
-      return store.insertEntity(db, 'companies', { title: String(f.TITLE ?? 'Без названия'), origin_id: str(f.ORIGIN_ID) }, f, now())
+      return store.insertEntity(q, 'companies', { title: String(f.TITLE ?? 'Без названия'), origin_id: str(f.ORIGIN_ID) }, f, now())
     },
-    async 'crm.company.update'(p) {
-      const r = await must('companies', p.id)
+    async 'crm.company.update'(p, _m, q) {
+      const r = await must(q, 'companies', p.id)
       const f = { ...r.fields, ...fieldsOf(p) }
-      await store.updateEntity(db, 'companies', r.id, { title: String(f.TITLE ?? 'Без названия'), origin_id: str(f.ORIGIN_ID) }, f, now())
+      await store.updateEntity(q, 'companies', r.id, { title: String(f.TITLE ?? 'Без названия'), origin_id: str(f.ORIGIN_ID) }, f, now())
       return true
     },
-    async 'crm.company.get'(p) {
-      return shapeCompany(await must('companies', p.id))
+    async 'crm.company.get'(p, _m, q) {
+      return shapeCompany(await must(q, 'companies', p.id))
     },
-    async 'crm.company.list'(p) {
+    async 'crm.company.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
-      return list('companies', p, f.ORIGIN_ID != null ? { origin_id: String(f.ORIGIN_ID) } : {}, shapeCompany)
+      return list(q, 'companies', p, f.ORIGIN_ID != null ? { origin_id: String(f.ORIGIN_ID) } : {}, shapeCompany)
     },
-    async 'crm.contact.add'(p) {
+    async 'crm.contact.add'(p, _m, q) {
       const f = fieldsOf(p)
       const companyId = num(f.COMPANY_ID) ?? num((f.COMPANY_IDS as unknown[] | undefined)?.[0])
-      if (companyId) await must('companies', companyId)
+      if (companyId) await must(q, 'companies', companyId)
       const name = [f.LAST_NAME, f.NAME, f.SECOND_NAME].filter(Boolean).join(' ') || 'Без имени'
-      return store.insertEntity(db, 'contacts', { name, company_id: companyId, origin_id: str(f.ORIGIN_ID) }, f, now())
+      return store.insertEntity(q, 'contacts', { name, company_id: companyId, origin_id: str(f.ORIGIN_ID) }, f, now())
     },
-    async 'crm.contact.update'(p) {
-      const r = await must('contacts', p.id)
+    async 'crm.contact.update'(p, _m, q) {
+      const r = await must(q, 'contacts', p.id)
       const f = { ...r.fields, ...fieldsOf(p) }
       const name = [f.LAST_NAME, f.NAME, f.SECOND_NAME].filter(Boolean).join(' ') || 'Без имени'
-      await store.updateEntity(db, 'contacts', r.id, { name, company_id: num(f.COMPANY_ID) ?? r.company_id, origin_id: str(f.ORIGIN_ID) }, f, now())
+      await store.updateEntity(q, 'contacts', r.id, { name, company_id: num(f.COMPANY_ID) ?? r.company_id, origin_id: str(f.ORIGIN_ID) }, f, now())
       return true
     },
-    async 'crm.contact.get'(p) {
-      return shapeContact(await must('contacts', p.id))
+    async 'crm.contact.get'(p, _m, q) {
+      return shapeContact(await must(q, 'contacts', p.id))
     },
-    async 'crm.contact.list'(p) {
+    async 'crm.contact.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
       const where: Record<string, unknown> = {}
       if (f.ORIGIN_ID != null) where.origin_id = String(f.ORIGIN_ID)
       if (f.COMPANY_ID != null) where.company_id = Number(f.COMPANY_ID)
-      return list('contacts', p, where, shapeContact)
+      return list(q, 'contacts', p, where, shapeContact)
     },
-    async 'crm.requisite.preset.list'() {
-      const rows = await store.listPresets(db)
+    async 'crm.requisite.preset.list'(_p, _m, q) {
+      const rows = await store.listPresets(q)
       return rows.map((r) => ({
         ID: String(r.id),
         ENTITY_TYPE_ID: String(r.entity_type_id),
@@ -335,154 +335,152 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
         SORT: String(r.sort),
       }))
     },
-    async 'crm.requisite.add'(p) {
+    async 'crm.requisite.add'(p, _m, q) {
       const f = fieldsOf(p)
       const type = Number(f.ENTITY_TYPE_ID)
       if (type !== 3 && type !== 4) throw new RestError(400, 'ERROR_ARGUMENT', 'ENTITY_TYPE_ID must be 3 (contact) or 4 (company)')
-      await must(type === 4 ? 'companies' : 'contacts', f.ENTITY_ID)
-      const presets = await store.listPresets(db)
+      await must(q, type === 4 ? 'companies' : 'contacts', f.ENTITY_ID)
+      const presets = await store.listPresets(q)
       if (!presets.some((x) => x.id === Number(f.PRESET_ID))) throw new RestError(400, 'ERROR_ARGUMENT', `Preset with ID ${String(f.PRESET_ID)} is not found`)
-      return store.insertEntity(db, 'requisites', { entity_type_id: type, entity_id: Number(f.ENTITY_ID), preset_id: Number(f.PRESET_ID), rq_inn: str(f.RQ_INN) }, f, now())
+      return store.insertEntity(q, 'requisites', { entity_type_id: type, entity_id: Number(f.ENTITY_ID), preset_id: Number(f.PRESET_ID), rq_inn: str(f.RQ_INN) }, f, now())
     },
-    async 'crm.requisite.update'(p) {
-      const r = await must('requisites', p.id)
+    async 'crm.requisite.update'(p, _m, q) {
+      const r = await must(q, 'requisites', p.id)
       const f = { ...r.fields, ...fieldsOf(p) }
-      await store.updateEntity(db, 'requisites', r.id, { rq_inn: str(f.RQ_INN) }, f, now())
+      await store.updateEntity(q, 'requisites', r.id, { rq_inn: str(f.RQ_INN) }, f, now())
       return true
     },
-    async 'crm.requisite.get'(p) {
-      return shapeRequisite(await must('requisites', p.id))
+    async 'crm.requisite.get'(p, _m, q) {
+      return shapeRequisite(await must(q, 'requisites', p.id))
     },
-    async 'crm.requisite.list'(p) {
+    async 'crm.requisite.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
       const where: Record<string, unknown> = {}
       if (f.ENTITY_ID != null) where.entity_id = Number(f.ENTITY_ID)
       if (f.ENTITY_TYPE_ID != null) where.entity_type_id = Number(f.ENTITY_TYPE_ID)
-      return list('requisites', p, where, shapeRequisite)
+      return list(q, 'requisites', p, where, shapeRequisite)
     },
-    async 'crm.requisite.bankdetail.add'(p) {
+    async 'crm.requisite.bankdetail.add'(p, _m, q) {
       const f = fieldsOf(p)
-      await must('requisites', f.ENTITY_ID)
-      return store.insertEntity(db, 'bankdetails', { requisite_id: Number(f.ENTITY_ID) }, f, now())
+      await must(q, 'requisites', f.ENTITY_ID)
+      return store.insertEntity(q, 'bankdetails', { requisite_id: Number(f.ENTITY_ID) }, f, now())
     },
-    async 'crm.requisite.bankdetail.list'(p) {
+    async 'crm.requisite.bankdetail.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
-      return list('bankdetails', p, f.ENTITY_ID != null ? { requisite_id: Number(f.ENTITY_ID) } : {}, (r) => present(r, { ENTITY_ID: String(r.requisite_id) }))
+      return list(q, 'bankdetails', p, f.ENTITY_ID != null ? { requisite_id: Number(f.ENTITY_ID) } : {}, (r) => present(r, { ENTITY_ID: String(r.requisite_id) }))
     },
-    async 'crm.deal.add'(p) {
+    async 'crm.deal.add'(p, _m, q) {
       const f = fieldsOf(p)
       const category = num(f.CATEGORY_ID) ?? 0
       if (!SANDBOX_CATEGORIES.some((c) => c.id === category)) throw new RestError(400, 'ERROR_ARGUMENT', `Category ${category} is not found`)
       const stage = f.STAGE_ID ?? stagesOf(category)[0]!.STATUS_ID
       if (!validStage(category, stage)) throw new RestError(400, 'ERROR_ARGUMENT', `Stage ${String(stage)} is not found in pipeline ${category}`)
       const companyId = num(f.COMPANY_ID)
-      if (companyId) await must('companies', companyId)
+      if (companyId) await must(q, 'companies', companyId)
       const stored = { ...f, CATEGORY_ID: category, STAGE_ID: stage }
-      return store.insertEntity(db, 'deals', { title: String(f.TITLE ?? 'Сделка'), category_id: category, stage_id: String(stage), company_id: companyId, origin_id: str(f.ORIGIN_ID) }, stored, now())
+      return store.insertEntity(q, 'deals', { title: String(f.TITLE ?? 'Сделка'), category_id: category, stage_id: String(stage), company_id: companyId, origin_id: str(f.ORIGIN_ID) }, stored, now())
     },
-    async 'crm.deal.update'(p) {
-      const r = await must('deals', p.id)
+    async 'crm.deal.update'(p, _m, q) {
+      const r = await must(q, 'deals', p.id)
       const f = { ...r.fields, ...fieldsOf(p) }
       const category = num(f.CATEGORY_ID) ?? 0
       if (!validStage(category, f.STAGE_ID)) throw new RestError(400, 'ERROR_ARGUMENT', `Stage ${String(f.STAGE_ID)} is not found in pipeline ${category}`)
-      await store.updateEntity(db, 'deals', r.id, { title: String(f.TITLE ?? r.title), category_id: category, stage_id: String(f.STAGE_ID), company_id: num(f.COMPANY_ID), origin_id: str(f.ORIGIN_ID) }, f, now())
+      await store.updateEntity(q, 'deals', r.id, { title: String(f.TITLE ?? r.title), category_id: category, stage_id: String(f.STAGE_ID), company_id: num(f.COMPANY_ID), origin_id: str(f.ORIGIN_ID) }, f, now())
       return true
     },
-    async 'crm.deal.get'(p) {
-      return shapeDeal(await must('deals', p.id))
+    async 'crm.deal.get'(p, _m, q) {
+      return shapeDeal(await must(q, 'deals', p.id))
     },
-    async 'crm.deal.list'(p) {
+    async 'crm.deal.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
       const where: Record<string, unknown> = {}
       if (f.ORIGIN_ID != null && !Array.isArray(f.ORIGIN_ID)) where.origin_id = String(f.ORIGIN_ID)
       if (f.COMPANY_ID != null) where.company_id = Number(f.COMPANY_ID)
-      return list('deals', p, where, shapeDeal)
+      return list(q, 'deals', p, where, shapeDeal)
     },
-    async 'crm.deal.productrows.set'(p) {
-      const deal = await must('deals', p.id)
+    async 'crm.deal.productrows.set'(p, _m, q) {
+      const deal = await must(q, 'deals', p.id)
       const rows = (Array.isArray(p.rows) ? p.rows : Object.values((p.rows ?? {}) as object)) as Record<string, unknown>[]
-      await db.transaction(async (trx) => {
-        await store.deleteWhere(trx, 'productrows', { deal_id: deal.id })
-        for (const [i, r] of rows.entries()) await store.insertEntity(trx, 'productrows', { deal_id: deal.id, sort: i }, r, now())
-      })
+      await store.deleteWhere(q, 'productrows', { deal_id: deal.id })
+      for (const [i, r] of rows.entries()) await store.insertEntity(q, 'productrows', { deal_id: deal.id, sort: i }, r, now())
       return true
     },
-    async 'crm.deal.productrows.get'(p) {
-      const deal = await must('deals', p.id)
-      const rows = await store.listEntities(db, 'productrows', { deal_id: deal.id })
+    async 'crm.deal.productrows.get'(p, _m, q) {
+      const deal = await must(q, 'deals', p.id)
+      const rows = await store.listEntities(q, 'productrows', { deal_id: deal.id })
       return rows.map((r) => ({ ...present(r), OWNER_ID: String(deal.id), OWNER_TYPE: 'D', PRICE: r.fields.PRICE, QUANTITY: r.fields.QUANTITY }))
     },
-    async 'crm.timeline.comment.add'(p) {
+    async 'crm.timeline.comment.add'(p, _m, q) {
       const f = fieldsOf(p)
       const type = String(f.ENTITY_TYPE ?? '')
       if (!f.COMMENT) throw new RestError(400, 'ERROR_ARGUMENT', 'COMMENT is required')
-      if (type === 'deal') await must('deals', f.ENTITY_ID)
-      else if (type === 'company') await must('companies', f.ENTITY_ID)
-      else if (type === 'contact') await must('contacts', f.ENTITY_ID)
+      if (type === 'deal') await must(q, 'deals', f.ENTITY_ID)
+      else if (type === 'company') await must(q, 'companies', f.ENTITY_ID)
+      else if (type === 'contact') await must(q, 'contacts', f.ENTITY_ID)
       else if (!/^(lead|dynamic_\d+)$/.test(type)) throw new RestError(400, 'ERROR_ARGUMENT', `Unknown ENTITY_TYPE ${type}`)
-      return store.insertEntity(db, 'comments', { entity_type: type, entity_id: Number(f.ENTITY_ID) }, f, now())
+      return store.insertEntity(q, 'comments', { entity_type: type, entity_id: Number(f.ENTITY_ID) }, f, now())
     },
-    async 'crm.timeline.comment.list'(p) {
+    async 'crm.timeline.comment.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
       const where: Record<string, unknown> = {}
       if (f.ENTITY_ID != null) where.entity_id = Number(f.ENTITY_ID)
       if (f.ENTITY_TYPE != null) where.entity_type = String(f.ENTITY_TYPE)
-      return list('comments', p, where, (r) => present(r, { CREATED: new Date(r.created_at).toISOString() }))
+      return list(q, 'comments', p, where, (r) => present(r, { CREATED: new Date(r.created_at).toISOString() }))
     },
-    async 'tasks.task.add'(p) {
+    async 'tasks.task.add'(p, _m, q) {
       const f = fieldsOf(p)
       if (!f.TITLE) throw new RestError(400, 'ERROR_ARGUMENT', 'TITLE is required')
       if (!num(f.RESPONSIBLE_ID)) throw new RestError(400, 'ERROR_ARGUMENT', 'RESPONSIBLE_ID is required')
-      const id = await store.insertEntity(db, 'tasks', { title: String(f.TITLE), responsible_id: Number(f.RESPONSIBLE_ID) }, f, now())
+      const id = await store.insertEntity(q, 'tasks', { title: String(f.TITLE), responsible_id: Number(f.RESPONSIBLE_ID) }, f, now())
       return { task: { id: String(id), title: String(f.TITLE), responsibleId: String(f.RESPONSIBLE_ID), description: f.DESCRIPTION ?? '', deadline: f.DEADLINE ?? null, ufCrmTask: f.UF_CRM_TASK ?? [] } }
     },
-    async 'user.get'(p) {
-      const users = await store.listUsers(db)
+    async 'user.get'(p, _m, q) {
+      const users = await store.listUsers(q)
       const id = p.ID ?? p.id ?? (p.filter as Record<string, unknown> | undefined)?.ID
       return users
         .filter((u) => id == null || String(u.id) === String(id))
         .map((u) => ({ ID: String(u.id), ACTIVE: !!u.active, NAME: u.name, LAST_NAME: u.last_name, EMAIL: u.email }))
     },
-    async 'user.current'() {
-      const u = (await store.listUsers(db))[0]!
+    async 'user.current'(_p, _m, q) {
+      const u = (await store.listUsers(q))[0]!
       return { ID: String(u.id), ACTIVE: true, NAME: u.name, LAST_NAME: u.last_name, EMAIL: u.email, ADMIN: true }
     },
-    async profile() {
-      const u = (await store.listUsers(db))[0]!
+    async profile(_p, _m, q) {
+      const u = (await store.listUsers(q))[0]!
       return { ID: String(u.id), ADMIN: true, NAME: u.name, LAST_NAME: u.last_name }
     },
-    async 'app.info'(_p, memberId) {
+    async 'app.info'(_p, memberId, q) {
       return { ID: 1, CODE: 'local.b2b-sandbox', VERSION: 1, STATUS: 'L', INSTALLED: true, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'ru', LICENSE: 'ru_project', member_id: memberId }
     },
-    async 'crm.status.list'(p) {
+    async 'crm.status.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
       const all = SANDBOX_CATEGORIES.flatMap((c) => stagesOf(c.id))
       return all.filter((s) => matches(s as Record<string, unknown>, f))
     },
-    async 'crm.category.list'(p) {
+    async 'crm.category.list'(p, _m, q) {
       if (Number(p.entityTypeId) !== 2) throw new RestError(400, 'ERROR_ARGUMENT', 'Only deal pipelines (entityTypeId 2) in the sandbox')
       return { categories: SANDBOX_CATEGORIES.map((c, i) => ({ id: c.id, name: c.name, sort: (i + 1) * 100, entityTypeId: 2, isDefault: c.id === 0 ? 'Y' : 'N' })) }
     },
-    async 'crm.dealcategory.list'() {
+    async 'crm.dealcategory.list'(_p, _m, q) {
       return SANDBOX_CATEGORIES.filter((c) => c.id > 0).map((c) => ({ ID: String(c.id), NAME: c.name, SORT: '100' }))
     },
-    async 'placement.bind'(p, memberId) {
+    async 'placement.bind'(p, memberId, q) {
       if (!p.PLACEMENT || !p.HANDLER) throw new RestError(400, 'ERROR_ARGUMENT', 'PLACEMENT and HANDLER are required')
       const list = (placements.get(memberId) ?? []).filter((x) => !(x.placement === p.PLACEMENT && x.handler === p.HANDLER))
       list.push({ placement: String(p.PLACEMENT), handler: String(p.HANDLER), title: String(p.TITLE ?? '') })
       placements.set(memberId, list)
       return true
     },
-    async 'placement.unbind'(p, memberId) {
+    async 'placement.unbind'(p, memberId, q) {
       const before = placements.get(memberId) ?? []
       const after = before.filter((x) => !(x.placement === p.PLACEMENT && (p.HANDLER == null || x.handler === p.HANDLER)))
       placements.set(memberId, after)
       return { count: before.length - after.length }
     },
-    async 'placement.get'(_p, memberId) {
+    async 'placement.get'(_p, memberId, q) {
       return (placements.get(memberId) ?? []).map((x) => ({ placement: x.placement, handler: x.handler, title: x.title, options: [] }))
     },
-    async 'event.bind'(p, memberId) {
+    async 'event.bind'(p, memberId, q) {
       const event = String(p.event ?? p.EVENT ?? '').toUpperCase()
       const handler = String(p.handler ?? p.HANDLER ?? '')
       if (!event || !handler) throw new RestError(400, 'ERROR_ARGUMENT', 'event and handler are required')
@@ -491,29 +489,29 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
       events.set(memberId, list)
       return true
     },
-    async 'event.unbind'(p, memberId) {
+    async 'event.unbind'(p, memberId, q) {
       const event = String(p.event ?? p.EVENT ?? '').toUpperCase()
       const before = events.get(memberId) ?? []
       const after = before.filter((x) => !(x.event === event && (p.handler == null || x.handler === p.handler)))
       events.set(memberId, after)
       return { count: before.length - after.length }
     },
-    async 'event.get'(_p, memberId) {
+    async 'event.get'(_p, memberId, q) {
       return (events.get(memberId) ?? []).map((x) => ({ event: x.event, handler: x.handler, auth_type: '0', offline: 0 }))
     },
   }
 
   /** Runs one method (not batch); list methods answer with their paging fields. */
-  async function runMethod(method: string, params: Record<string, unknown>, memberId: string): Promise<{ result: unknown; total?: number; next?: number }> {
+  async function runMethod(method: string, params: Record<string, unknown>, memberId: string, q: Db = db): Promise<{ result: unknown; total?: number; next?: number }> {
     const fn = methods[method]
     if (!fn) throw new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
     stats.methods[method] = (stats.methods[method] ?? 0) + 1
-    const r = (await fn(params, memberId)) as { __list?: boolean; result?: unknown; total?: number; next?: number }
+    const r = (await fn(params, memberId, q)) as { __list?: boolean; result?: unknown; total?: number; next?: number }
     if (r && typeof r === 'object' && r.__list) return { result: r.result, total: r.total, next: r.next }
     return { result: r }
   }
 
-  async function runBatch(params: Record<string, unknown>, memberId: string) {
+  async function runBatch(params: Record<string, unknown>, memberId: string, q: Db) {
     const cmd = (params.cmd ?? {}) as Record<string, string> | string[]
     const entries = Array.isArray(cmd) ? cmd.map((c, i) => [String(i), c] as [string, string]) : Object.entries(cmd)
     if (entries.length > 50) throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded')
@@ -525,12 +523,12 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
     const times: Record<string, unknown> = {}
     for (const [name, line] of entries) {
       const start = now()
-      const q = String(line).indexOf('?')
-      const method = (q < 0 ? String(line) : String(line).slice(0, q)).replace(/\.json$/, '')
+      const at = String(line).indexOf('?')
+      const method = (at < 0 ? String(line) : String(line).slice(0, at)).replace(/\.json$/, '')
       try {
         if (method === 'batch') throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
-        const p = substitute(parseQuery(q < 0 ? '' : String(line).slice(q + 1)), result) as Record<string, unknown>
-        const r = await runMethod(method, p, memberId)
+        const p = substitute(parseQuery(at < 0 ? '' : String(line).slice(at + 1)), result) as Record<string, unknown>
+        const r = await runMethod(method, p, memberId, q)
         result[name] = r.result
         if (r.total != null) total[name] = r.total
         if (r.next != null) next[name] = r.next
@@ -587,7 +585,10 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
     }
     await seed()
     try {
-      const answer = method === 'batch' ? { result: await runBatch(params, token.member_id) } : await runMethod(method, params, token.member_id)
+      // One transaction per request, as the portal's own database would commit it (and MariaDB commits once, not per row).
+      const answer = await db.transaction(async (trx) =>
+        method === 'batch' ? { result: await runBatch(params, token.member_id, trx) } : await runMethod(method, params, token.member_id, trx),
+      )
       const payload = { ...answer, time: timeBlock(start) }
       if (timeout) {
         // The call ran, the answer is lost: the client gives up before it arrives.
@@ -651,7 +652,7 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
     },
     async moveDeal(dealId, stageId) {
       await seed()
-      const deal = await must('deals', dealId)
+      const deal = await must(db, 'deals', dealId)
       await runMethod('crm.deal.update', { id: dealId, fields: { STAGE_ID: stageId } }, SANDBOX_MEMBER_ID)
       const memberId = SANDBOX_MEMBER_ID
       const handlers = (events.get(memberId) ?? []).filter((e) => e.event === 'ONCRMDEALUPDATE')

@@ -28,8 +28,15 @@ describe('b24 client: REST contract (nock)', () => {
   const clock = manualClock()
   const logger = createLogger('silent')
 
+  const made: string[] = []
+  afterEach(async () => {
+    // Leave no active install of a nock portal behind for other files' handlers.
+    await db()('b24_installs').whereIn('member_id', made).update({ status: 'uninstalled' })
+  })
+
   async function setup(o: { memberId?: string } = {}) {
     const memberId = o.memberId ?? `m${uniq()}`
+    made.push(memberId)
     await saveInstall(
       db(),
       {

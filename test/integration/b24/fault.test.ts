@@ -23,6 +23,10 @@ const ORDERS = Number(process.env.B24_FAULT_ORDERS ?? 1000)
 const COMPANIES = 12
 const KILLS = 4
 const LEASE_MS = 60_000
+/** MariaDB writes a 50-command batch several times slower than SQLite: give the client (and the emulator's held answers) longer. */
+const MYSQL = process.env.DB === 'mysql'
+const CLIENT_TIMEOUT_MS = MYSQL ? 4000 : 400
+const HELD_ANSWER_MS = MYSQL ? 4500 : 500
 
 /** A small seeded generator, so a failure can be replayed. */
 function seeded(seed: number) {
@@ -79,7 +83,7 @@ describe('b24 fault test: orders through the dispatcher against the emulator wit
       const u = await createUser(app)
       companies.push((await createCompany(app, u.id, { status: 'verified' })).id)
     }
-    const products = []
+    const products: Awaited<ReturnType<typeof createProduct>>[] = []
     for (let i = 0; i < 6; i++) products.push(await createProduct(app, { price: 1_000 + i * 137, unit: i % 2 ? 'шт' : 'кг' }))
     // Orders with 1–4 lines each, written as checkout writes them (order, lines, `order.placed` in one transaction).
     const t0 = clock.now().getTime()
@@ -113,10 +117,10 @@ describe('b24 fault test: orders through the dispatcher against the emulator wit
     }
 
     const sandbox = app.c.b24Sandbox!
-    sandbox.setFaults({ fail503Share: 0.2, timeoutShare: 0.05, timeoutMs: 500, delayMs: [0, 3], random })
+    sandbox.setFaults({ fail503Share: 0.2, timeoutShare: 0.05, timeoutMs: HELD_ANSWER_MS, delayMs: [0, 3], random })
     const sleep = async (ms: number) => clock.advance(ms)
     const generation = () => {
-      const base = b24Dispatcher(app, { sleep, timeoutMs: 400, leaseMs: LEASE_MS })
+      const base = b24Dispatcher(app, { sleep, timeoutMs: CLIENT_TIMEOUT_MS, leaseMs: LEASE_MS })
       const k = killable(base.client)
       const sync = createB24Sync({ db, clock, logger: app.c.logger, client: k.client, publicUrl: app.config.publicUrl })
       const dispatcher = createDispatcher({ db, clock, logger: app.c.logger, handlers: sync.handlers, maxAttempts: 8, leaseMs: LEASE_MS, random })
@@ -127,7 +131,7 @@ describe('b24 fault test: orders through the dispatcher against the emulator wit
     for (let g = 0; g < KILLS; g++) {
       const gen = generation()
       void gen.dispatcher.drain({ untilMs: Number.MAX_SAFE_INTEGER }).catch(() => {})
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 250)))
+      await new Promise((r) => setTimeout(r, (MYSQL ? 600 : 150) + Math.floor(random() * (MYSQL ? 1500 : 250))))
       gen.kill()
       if (g === 1) await sandbox.expireTokens()
       clock.advance(LEASE_MS + 1)

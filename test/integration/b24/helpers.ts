@@ -16,6 +16,8 @@ export async function parkForeignRows(app: TestApp): Promise<void> {
 
 /** Installs the app into the test app's emulator (as `npm start` does in sandbox mode). */
 export async function installSandbox(app: TestApp): Promise<string> {
+  // The handlers sync to every active install: other test files' portals (nock hosts) must not take part.
+  await app.c.db('b24_installs').whereNot({ member_id: SANDBOX_MEMBER_ID }).update({ status: 'uninstalled' })
   await installSandboxApp({ db: app.c.db, clock: app.clock, config: app.config, sandbox: app.c.b24Sandbox! })
   return SANDBOX_MEMBER_ID
 }
