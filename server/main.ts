@@ -92,7 +92,7 @@ export function compose(o: {
   const orders = createOrdersService({ db, clock, timezone: config.timezone, minSumKopecks: config.orders.minSumKopecks, pricing, stock, carts, points, companies })
   const impersonation = createImpersonationService({ db, clock, ttlMs: config.impersonation.ttlMs })
   const onecSale = createOnecSale({ db, clock, orders, config, logger })
-  const onec = createOnecService({ db, clock, config, logger, sale: onecSale })
+  const onec = createOnecService({ db, clock, config, logger, sale: onecSale, files })
   const rateLimiter = createRateLimiter({ db, clock })
   // Bitrix24: the emulator when no client id/secret is configured, the REST client (through the shared limiter), the CRM sync.
   const b24Sandbox = config.b24.sandbox ? createB24Sandbox({ db, clock, logger, baseUrl: () => config.b24.sandboxUrl }) : null

@@ -227,11 +227,15 @@ export function presentProduct(p: {
   properties: { name: string; text: string }[]
   packPrices: PricedLine[]
   trail: CategoryRow[]
+  images?: number[]
 }) {
   const r = p.row
   const unit = r.product.base_unit
+  const images = (p.images ?? []).map((id, i) => ({ url: `/catalog/images/${id}`, alt: i === 0 ? r.product.name : `${r.product.name}, фото ${i + 1}` }))
   return {
     title: r.product.name,
+    mainImage: images[0] ?? null,
+    moreImages: images.slice(1),
     bodyClass: 'catalog-page',
     row: presentRow(r, p.warehouses),
     brand: r.product.brand,

@@ -101,6 +101,14 @@ export function catalogRoutes(deps: AppDeps): Router {
     res.render('pages/catalog/product', { ...presentProduct(card), partials: partials() })
   })
 
+  // A product picture (from 1C's Картинка): sent by the files service with its detected type, nosniff and an ETag.
+  r.get('/catalog/images/:id', requireCompany, async (req, res) => {
+    const { file_id } = await catalog.imageFile(idParam(req, 'id'))
+    const file = await deps.files.find(file_id)
+    if (!file || file.purpose !== 'product_image') throw new NotFound('Картинка не найдена')
+    await deps.files.send(req, res, file, 'inline')
+  })
+
   r.get('/catalog/price-list.xlsx', requireCompany, async (req, res) => {
     const member = memberOf(req)
     const categoryId = idQuery(req, 'category')

@@ -53,6 +53,8 @@ interface Card {
   packagings: PackagingView[]
   keyValues: string[]
   properties: { name: string; text: string }[]
+  /** Picture ids, main first. */
+  images: number[]
 }
 
 /** One page of a listing: product ids in order, whether more follow, and the (capped) total. */
@@ -113,7 +115,9 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   /** The cards of these products (any state), in the order of `ids`; ids of products that do not exist are left out. */
   async function cards(v: Versions, ref: Reference, ids: number[]): Promise<Card[]> {
     const found = await cardCache.getMany(v.catalog, ids, async (missing) => {
-      const [products, packs, values] = await Promise.all([store.productRowsByIds(db, missing), store.packagingsOf(db, missing), store.attributeValuesOf(db, missing)])
+      const [products, packs, values, pictures] = await Promise.all([store.productRowsByIds(db, missing), store.packagingsOf(db, missing), store.attributeValuesOf(db, missing), store.imagesOf(db, missing)])
+      const imagesOf = new Map<number, number[]>()
+      for (const i of pictures) imagesOf.set(i.product_id, [...(imagesOf.get(i.product_id) ?? []), i.id])
       const packsOf = new Map<number, PackagingView[]>()
       for (const p of packs) packsOf.set(p.product_id, [...(packsOf.get(p.product_id) ?? []), p])
       const texts = valuesByProduct(values, ref.attributes)
@@ -122,7 +126,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
       return new Map(
         products.map((product) => {
           const keyValues = (keyTexts.get(product.id) ?? []).slice(0, 4).map((t) => t.text)
-          return [product.id, { product, packagings: packsOf.get(product.id) ?? [], keyValues, properties: texts.get(product.id) ?? [] }]
+          return [product.id, { product, packagings: packsOf.get(product.id) ?? [], keyValues, properties: texts.get(product.id) ?? [], images: imagesOf.get(product.id) ?? [] }]
         }),
       )
     })
@@ -382,7 +386,14 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
       const properties = card.properties
       const category = product.category_id === null ? null : categories.find((c) => c.id === product.category_id) ?? null
       const trail = category ? pathIds(category.path).map((id) => categories.find((c) => c.id === id)).filter((c): c is CategoryRow => !!c) : []
-      return { row, warehouses, properties, packPrices, trail }
+      return { row, warehouses, properties, packPrices, trail, images: card.images }
+    },
+
+    /** The stored file of a picture of a product on sale (404 otherwise). */
+    async imageFile(imageId: number): Promise<{ file_id: number }> {
+      const found = await store.imageFile(db, imageId)
+      if (!found) throw new NotFound('Картинка не найдена')
+      return found
     },
 
     /** The category tree, for the price list form and the API. */

@@ -58,6 +58,19 @@ export async function packagingsOf(db: Db, productIds: number[]): Promise<Packag
   return rows.map(normalizePackaging)
 }
 
+/** The pictures of these products, main first (their ids: `/catalog/images/:id` serves them). */
+export async function imagesOf(db: Db, productIds: number[]): Promise<{ id: number; product_id: number }[]> {
+  if (!productIds.length) return []
+  const rows: { id: number; product_id: number }[] = await db('product_images').whereIn('product_id', productIds).orderBy([{ column: 'product_id' }, { column: 'sort' }, { column: 'id' }]).select('id', 'product_id')
+  return rows.map((r) => ({ id: Number(r.id), product_id: Number(r.product_id) }))
+}
+
+/** A picture's stored file, when its product is on sale. */
+export async function imageFile(db: Db, imageId: number): Promise<{ file_id: number } | undefined> {
+  const row = await db('product_images').join('products', 'products.id', 'product_images.product_id').where('product_images.id', imageId).andWhere('products.is_active', true).first('product_images.file_id')
+  return row ? { file_id: Number(row.file_id) } : undefined
+}
+
 /* ------------------------------------------------------------------ reference data */
 
 /** Active categories in display order (the tree is small: hundreds, read whole). */

@@ -26,6 +26,7 @@ export const VERSIONED_TABLES: Record<string, Channel> = {
   products: 'catalog',
   packagings: 'catalog',
   product_attributes: 'catalog',
+  product_images: 'catalog',
   price_types: 'catalog',
   blend_recipes: 'catalog',
   cart_types: 'catalog',

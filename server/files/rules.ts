@@ -4,7 +4,7 @@
  */
 
 /** Why a file is stored; it decides the accepted kinds and the owner (a company or the supplier itself). */
-export type FilePurpose = 'point_photo' | 'statutory' | 'supplier_statutory'
+export type FilePurpose = 'point_photo' | 'statutory' | 'supplier_statutory' | 'product_image'
 
 export interface FileKind {
   mime: string
@@ -25,6 +25,7 @@ export const ACCEPTED: Record<FilePurpose, FileKind[]> = {
   point_photo: [JPEG, PNG, WEBP],
   statutory: [PDF, JPEG, PNG],
   supplier_statutory: [PDF, JPEG, PNG],
+  product_image: [JPEG, PNG, WEBP],
 }
 
 /**

@@ -12,6 +12,7 @@ import * as m010 from './010-outbox-cdek.js'
 import * as m011 from './011-bitrix24.js'
 import * as m012 from './012-b24-ui.js'
 import * as m013 from './013-onec-sale-money.js'
+import * as m014 from './014-product-images.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '011-bitrix24': m011,
   '012-b24-ui': m012,
   '013-onec-sale-money': m013,
+  '014-product-images': m014,
 }
 
 /** A knex migration source over the explicit list above. */

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 import type { Knex } from 'knex'
 import { normalizeSku, foldText } from '../../catalog/rules.js'
 import { child, children, discountBp, isDeleted, priceKopecksPerBaseUnit, quantityMilli, splitOfferId, textOf, vatCode } from './rules.js'
 import type { ImportCounts, ImportItem, XNode } from './types.js'
+import type { FileTransaction } from '../../files/service.js'
+import { safeExchangeName } from './rules.js'
 
 /*
  * Applies CommerceML items to the catalog, prices and stock inside the batch transaction it is given. Every write is an
@@ -17,6 +21,10 @@ type Trx = Knex | Knex.Transaction
 export interface ImportContext {
   sessionId: number
   file: string
+  /** The exchange session's folder, where `Картинка` paths (import_files/…) point. */
+  dir: string
+  /** The batch's file transaction: pictures are stored and linked in the same transaction as the products. */
+  files: FileTransaction | null
   now: number
   totalWarehouse: string
   terms: { priceType: string; discount: string }
@@ -35,7 +43,7 @@ export interface ImportContext {
   }
 }
 
-export function newContext(o: { sessionId: number; file: string; now: number; totalWarehouse: string; terms: { priceType: string; discount: string }; counts: ImportCounts }): ImportContext {
+export function newContext(o: { sessionId: number; file: string; dir: string; files: FileTransaction | null; now: number; totalWarehouse: string; terms: { priceType: string; discount: string }; counts: ImportCounts }): ImportContext {
   return { ...o, errors: [], fullCatalog: false, fullOffers: false, cache: { categories: new Map(), attributes: new Map(), options: new Map(), priceTypes: new Map(), warehouses: new Map() } }
 }
 
@@ -272,6 +280,8 @@ interface Pending {
   packagings: Record<string, unknown>[]
   attrDeletes: Set<number>
   attrs: Map<number, AttrValue[]>
+  /** Products that named their pictures (`Картинка`), with the paths in order. */
+  images: Map<number, string[]>
 }
 
 interface AttrValue {
@@ -281,7 +291,7 @@ interface AttrValue {
   text_value: string | null
 }
 
-const newPending = (): Pending => ({ seen: new Set(), packagings: [], attrDeletes: new Set(), attrs: new Map() })
+const newPending = (): Pending => ({ seen: new Set(), packagings: [], attrDeletes: new Set(), attrs: new Map(), images: new Map() })
 
 async function indexProducts(trx: Trx, exts: string[], skus: string[]): Promise<ProductIndex> {
   const index: ProductIndex = { byExt: new Map(), bySku: new Map() }
@@ -320,6 +330,8 @@ async function flushPending(trx: Trx, ctx: ImportContext, p: Pending): Promise<v
   for (const part of chunks([...p.attrDeletes])) await trx('product_attributes').whereIn('product_id', part).delete()
   const rows = [...p.attrs].flatMap(([productId, values]) => values.map((v) => ({ ...v, product_id: productId })))
   for (const part of chunks(rows)) await trx('product_attributes').insert(part)
+  if (p.images.size) await linkImages(trx, ctx, p.images)
+  p.images.clear()
   p.seen.clear()
   p.packagings = []
   p.attrDeletes.clear()
@@ -428,6 +440,8 @@ async function applyProducts(trx: Trx, ctx: ImportContext, nodes: XNode[]): Prom
     }
     const id = await upsertProduct(trx, ctx, index, pending, ext, fields, node)
     if (id == null) continue
+    const pictures = [...new Set(children(node, 'Картинка').map((c) => c.text.trim()).filter(Boolean))]
+    if (pictures.length) pending.images.set(id, pictures)
     const wanted = await propertyValues(trx, ctx, node)
     let have = attrsHave.get(id)
     if (!have) {
@@ -440,6 +454,58 @@ async function applyProducts(trx: Trx, ctx: ImportContext, nodes: XNode[]): Prom
     attrsHave.set(id, wanted)
   }
   await flushPending(trx, ctx, pending)
+}
+
+/**
+ * Pictures (`Картинка`, paths such as `import_files/b1/….jpg` that 1C uploaded before the XML or packed in the zip): a new
+ * path is stored through the files service (content checked: JPEG, PNG or WebP, size and pixel limits) and linked; a path
+ * the product no longer names is unlinked and its file removed once the batch commits; the order follows 1C's (the first
+ * is the main picture). A product sent without any `Картинка` keeps its pictures, since 1C leaves them out when its
+ * exchange settings skip pictures. A path that was never uploaded is reported, not fatal.
+ */
+async function linkImages(trx: Trx, ctx: ImportContext, wanted: Map<number, string[]>): Promise<void> {
+  const have = new Map<number, { id: number; file_id: number; source: string; sort: number }[]>()
+  for (const part of chunks([...wanted.keys()])) {
+    for (const r of (await trx('product_images').whereIn('product_id', part).select('id', 'product_id', 'file_id', 'source', 'sort')) as { id: number; product_id: number; file_id: number; source: string; sort: number }[]) {
+      const list = have.get(Number(r.product_id)) ?? []
+      list.push({ id: Number(r.id), file_id: Number(r.file_id), source: r.source, sort: Number(r.sort) })
+      have.set(Number(r.product_id), list)
+    }
+  }
+  for (const [productId, paths] of wanted) {
+    const existing = new Map((have.get(productId) ?? []).map((r) => [r.source, r]))
+    const keep = new Set<string>()
+    for (const [sort, raw] of paths.entries()) {
+      const source = raw.replace(/\\/g, '/').slice(0, 191)
+      keep.add(source)
+      const link = existing.get(source)
+      if (link) {
+        if (link.sort !== sort) await trx('product_images').where({ id: link.id }).update({ sort })
+        continue
+      }
+      if (!ctx.files) continue
+      const rel = safeExchangeName(source)
+      const full = rel ? path.join(ctx.dir, rel) : ''
+      const buffer = full && full.startsWith(ctx.dir + path.sep) ? await fs.promises.readFile(full).catch(() => null) : null
+      if (!buffer) {
+        ctx.errors.push({ element: `<Картинка> ${source}`, message: 'картинка указана в товаре, но файл не передан' })
+        continue
+      }
+      const saved = await ctx.files.save({ buffer, originalname: path.basename(source), size: buffer.length }, { purpose: 'product_image', companyId: null, userId: null })
+      if (!saved.ok) {
+        ctx.errors.push({ element: `<Картинка> ${source}`, message: saved.message })
+        continue
+      }
+      await trx('product_images').insert({ product_id: productId, file_id: saved.file.id, source, sort, created_at: ctx.now })
+      ctx.counts.images++
+    }
+    for (const [source, link] of existing) {
+      if (keep.has(source)) continue
+      await trx('product_images').where({ id: link.id }).delete()
+      if (ctx.files) await ctx.files.remove(link.file_id)
+      ctx.counts.images++
+    }
+  }
 }
 
 /** A product or offer marked deleted: hidden (its prices and stock stay, so restoring it in 1C brings it back whole). */

@@ -8,6 +8,7 @@ import type { Clock } from '../../shared/clock.js'
 import type { Config } from '../../config.js'
 import type { Logger } from '../../logger.js'
 import { CommerceMlReader } from './reader.js'
+import type { FilesService } from '../../files/service.js'
 import { applyItem, applyItems, hideUnsentProducts, newContext, type ImportContext } from './import.js'
 import { catalogFileKind, parseBasic, safeExchangeName } from './rules.js'
 import * as store from './store.js'
@@ -52,10 +53,10 @@ export function secretEquals(a: string, b: string): boolean {
 }
 
 const summary = (c: ImportCounts) =>
-  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; packagings ${c.packagings}; company terms ${c.terms}; errors ${c.errors}`
+  `products created ${c.productsCreated}, updated ${c.productsUpdated}, hidden ${c.productsHidden}; prices ${c.prices}; stock rows ${c.stockRows}; packagings ${c.packagings}; pictures ${c.images}; company terms ${c.terms}; errors ${c.errors}`
 
-export function createOnecService(deps: { db: Db; clock: Clock; config: Config; logger: Logger; sale: OnecSale }) {
-  const { db, clock, config, logger, sale } = deps
+export function createOnecService(deps: { db: Db; clock: Clock; config: Config; logger: Logger; sale: OnecSale; files: FilesService }) {
+  const { db, clock, config, logger, sale, files } = deps
   const cfg = config.onec
   const live = new Map<string, LiveJob>()
   const now = () => clock.now().getTime()
@@ -72,6 +73,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
   }
 
   function dropLive(sessionId: number): void {
+    cancelUnzip(sessionId)
     for (const [k, job] of live) {
       if (k.startsWith(`${sessionId}:`)) {
         job.reader.close()
@@ -151,19 +153,56 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     return ok()
   }
 
-  /** Unpacks the session's zips entry by entry within the step budget; true when everything is unpacked. */
-  async function unzipStep(s: store.SessionRow, deadline: number): Promise<boolean> {
+  /**
+   * Unpacking runs in the background, one job per session, so that no call waits for a large entry longer than its step
+   * budget: each import call waits for the job up to the budget and answers `progress` while it runs. A job lost with its
+   * process is started again by the next call and skips the entries already complete on disk.
+   */
+  const unzipJobs = new Map<number, { done: boolean; error: Error | null; bytes: number; total: number; promise: Promise<void>; cancelled: boolean }>()
+
+  function startUnzip(s: store.SessionRow) {
     const dir = folder(s.id)
-    const zips = (await fs.promises.readdir(dir)).filter((n) => n.toLowerCase().endsWith('.zip'))
-    for (const z of zips) {
-      const finished = await unzipOne(path.join(dir, z), dir, deadline)
-      if (!finished) return false
-    }
-    await store.updateSession(db, s.id, { unzipped: true })
-    return true
+    const job = { done: false, error: null as Error | null, bytes: 0, total: 0, cancelled: false, promise: Promise.resolve() }
+    job.promise = (async () => {
+      const zips = (await fs.promises.readdir(dir)).filter((n) => n.toLowerCase().endsWith('.zip'))
+      for (const z of zips) {
+        if (job.cancelled) return
+        await unzipOne(path.join(dir, z), dir, job)
+      }
+      if (!job.cancelled) await store.updateSession(db, s.id, { unzipped: true })
+    })().then(
+      () => {
+        job.done = true
+      },
+      (err: Error) => {
+        job.error = err
+        job.done = true
+      },
+    )
+    unzipJobs.set(s.id, job)
+    return job
   }
 
-  function unzipOne(zipPath: string, dir: string, deadline: number): Promise<boolean> {
+  /** Waits for the session's unpacking up to the deadline; true when everything is unpacked. Throws what unpacking failed with. */
+  async function unzipStep(s: store.SessionRow, deadline: number): Promise<{ finished: boolean; bytes: number; total: number }> {
+    const job = unzipJobs.get(s.id) ?? startUnzip(s)
+    const wait = Math.max(0, deadline - Date.now())
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([job.promise, new Promise<void>((r) => (timer = setTimeout(r, wait)))])
+    clearTimeout(timer)
+    if (!job.done) return { finished: false, bytes: job.bytes, total: job.total }
+    unzipJobs.delete(s.id)
+    if (job.error) throw job.error
+    return { finished: true, bytes: job.bytes, total: job.total }
+  }
+
+  function cancelUnzip(sessionId: number): void {
+    const job = unzipJobs.get(sessionId)
+    if (job) job.cancelled = true
+    unzipJobs.delete(sessionId)
+  }
+
+  function unzipOne(zipPath: string, dir: string, job: { bytes: number; total: number; cancelled: boolean }): Promise<void> {
     return new Promise((resolve, reject) => {
       yauzl.open(zipPath, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
         if (err || !zip) return reject(new Error(`bad zip: ${err?.message ?? 'unreadable'}`))
@@ -174,7 +213,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
           reject(new Error(msg))
         }
         zip.on('error', (e: Error) => reject(new Error(`bad zip: ${e.message}`)))
-        zip.on('end', () => resolve(true))
+        zip.on('end', () => resolve())
         zip.on('entry', (entry: yauzl.Entry) => {
           count++
           if (count > cfg.zipMaxEntries) return fail('zip has too many entries')
@@ -185,12 +224,17 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
           total += entry.uncompressedSize
           if (total > cfg.maxUploadBytes) return fail('zip unpacks to more than the size limit')
           if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > entry.compressedSize * cfg.zipMaxRatio) return fail('zip compression ratio too high (zip bomb?)')
-          if (Date.now() > deadline) {
+          if (job.cancelled) {
             zip.close()
-            return resolve(false)
+            return resolve()
           }
+          job.total = total
           fs.promises.stat(target).then(
-            (st) => (st.size === entry.uncompressedSize ? zip.readEntry() : extract()),
+            (st) => {
+              if (st.size !== entry.uncompressedSize) return extract()
+              job.bytes += st.size
+              zip.readEntry()
+            },
             () => extract(),
           )
           function extract() {
@@ -199,6 +243,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
                 if (e2 || !rs) return fail(`bad zip entry: ${e2?.message ?? ''}`)
                 const out = fs.createWriteStream(target)
                 rs.on('error', (e3) => fail(`bad zip entry: ${e3.message}`))
+                rs.on('data', (c: Buffer) => (job.bytes += c.length))
                 out.on('error', (e3) => fail(e3.message))
                 out.on('finish', () => zip.readEntry())
                 rs.pipe(out)
@@ -218,7 +263,8 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     await store.updateSession(db, s.id, { steps: s.steps + 1, status: 'running', updated_at: now() })
     if (s.zip && !s.unzipped) {
       try {
-        if (!(await unzipStep(s, deadline))) return progress('unpacking the archive')
+        const u = await unzipStep(s, deadline)
+        if (!u.finished) return progress(`unpacking the archive: ${Math.round(u.bytes / 1e6)} of ${Math.round(u.total / 1e6)} MB so far`)
       } catch (err) {
         await store.insertError(db, { sessionId: s.id, file: 'zip', element: '', message: (err as Error).message, now: now() })
         await store.updateSession(db, s.id, { status: 'failed' })
@@ -237,7 +283,7 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
     let job = live.get(key)
     try {
       if (!job) {
-        job = { usedAt: Date.now(), reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, now: now(), totalWarehouse: cfg.totalWarehouse, terms: cfg.terms, counts: emptyCounts() }) }
+        job = { usedAt: Date.now(), reader: new CommerceMlReader(full), ctx: newContext({ sessionId: s.id, file: name, dir: folder(s.id), files: null, now: now(), totalWarehouse: cfg.totalWarehouse, terms: cfg.terms, counts: emptyCounts() }) }
         live.set(key, job)
         if (row.status === 'uploaded') await store.updateFile(db, row.id, { status: 'importing', started_at: now() })
       }
@@ -266,13 +312,17 @@ export function createOnecService(deps: { db: Db; clock: Clock; config: Config; 
           items.push(item)
           if (Date.now() > deadline) break
         }
-        await db.transaction(async (trx) => {
+        // The batch's transaction is the files service's, so pictures stored by the batch vanish with it if it rolls back.
+        await files.transaction(async (ft) => {
+          const trx = ft.trx
+          ctx.files = ft
           await applyItems(trx, ctx, items)
           for (const e of ctx.errors) await store.insertError(trx, { sessionId: s.id, file: name, element: e.element, message: e.message, now: ctx.now })
           ctx.counts.errors += ctx.errors.length
           await store.addCounts(trx, s.id, row.id, ctx.counts)
           await trx('onec_files').where({ id: row.id }).update({ applied: reader.position, steps: row.steps + 1 })
         })
+        ctx.files = null
       }
       if (!done) return progress(`${asciiName(name)}: ${reader.position} elements applied`)
       const fullKind = kind === 'import' && ctx.fullCatalog ? 'products' : kind === 'offers' && ctx.fullOffers ? 'variants' : null

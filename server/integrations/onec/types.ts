@@ -30,13 +30,15 @@ export interface ImportCounts {
   stockRows: number
   /** Packagings made or changed from prices given per packaging (Единица + Коэффициент). */
   packagings: number
+  /** Pictures linked or unlinked. */
+  images: number
   /** Companies whose pricing terms (price type, personal discount) followed a counterparty from 1C. */
   terms: number
   errors: number
 }
 
 export const emptyCounts = (): ImportCounts => ({
-  categories: 0, attributes: 0, productsCreated: 0, productsUpdated: 0, productsHidden: 0, priceTypes: 0, warehouses: 0, prices: 0, stockRows: 0, packagings: 0, terms: 0, errors: 0,
+  categories: 0, attributes: 0, productsCreated: 0, productsUpdated: 0, productsHidden: 0, priceTypes: 0, warehouses: 0, prices: 0, stockRows: 0, packagings: 0, images: 0, terms: 0, errors: 0,
 })
 
 /** The order side of the exchange (`type=sale`), implemented in `sale.ts`. */

@@ -91,7 +91,7 @@ describe('1C exchange: catalog import over the real protocol', () => {
 
     const session = await db('onec_sessions').orderBy('id', 'desc').first()
     // Other files of the suite may have imported the same fixtures already: the counts exist, their size depends on order.
-    expect(JSON.parse(session.counts)).to.have.keys('categories', 'attributes', 'productsCreated', 'productsUpdated', 'productsHidden', 'priceTypes', 'warehouses', 'prices', 'stockRows', 'packagings', 'terms', 'errors')
+    expect(JSON.parse(session.counts)).to.have.keys('categories', 'attributes', 'productsCreated', 'productsUpdated', 'productsHidden', 'priceTypes', 'warehouses', 'prices', 'stockRows', 'packagings', 'images', 'terms', 'errors')
     const files = await db('onec_files').where({ session_id: session.id }).orderBy('id')
     expect(files.map((f) => [f.name, f.status, Number(f.chunks) > 1])).to.deep.equal([['import.xml', 'done', true], ['offers.xml', 'done', true]])
   })

@@ -26,6 +26,7 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
   '/catalog/c/:id': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/p/:sku': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
   '/catalog/row/:productId': 'the catalog is shared by all buyers, only prices differ (catalog tests)',
+  '/catalog/images/:id': 'product pictures are shared by all buyers (onec/catalog-more.test.ts)',
   '/api/v1/products/:sku': 'the catalog is shared by all buyers, only prices differ (catalog API tests)',
   '/api/v1/carts/:id': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
   '/api/v1/carts/:id/lines': 'buyer API with a Bearer token, not a session: isolation tested in carts/api.test.ts',
