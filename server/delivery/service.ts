@@ -295,8 +295,11 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
           if (!created.uuid) throw new DeliveryError('СДЭК не вернул uuid заказа', false)
           uuid = created.uuid
         }
+        // The request learns the uuid first, so a webhook that comes at once finds it; then the row keeps it for a retry.
+        if (!(await store.moveRequest(db, req.id, ['queued'], { status: 'accepted', cdek_uuid: uuid, error: null, updated_at: now() }))) {
+          await store.updateRequest(db, req.id, { cdek_uuid: uuid })
+        }
         await ctx.saveExternalId(uuid)
-        await store.moveRequest(db, req.id, ['queued'], { status: 'accepted', cdek_uuid: uuid, error: null, updated_at: now() })
         return uuid
       } catch (err) {
         if (err instanceof DeliveryError && err.permanent) await fail(req.id, err.message)
