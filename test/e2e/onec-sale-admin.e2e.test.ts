@@ -23,7 +23,7 @@ describe('1C order exchange report in /admin/onec, in Chromium', () => {
     await app?.close()
   })
 
-  it('shows the payments and shipments 1C reported, those that need a person first', async () => {
+  it('shows the payments and shipments 1C reported, those that need a person first, until a person marks them handled', async () => {
     const b = await orderingBuyer(app)
     const ip = await createCompany(app, b.user.id, { kind: 'ip', role: 'buyer', status: 'verified', name: 'ИП Плательщикова' })
     const w = await warehouse(app)
@@ -58,6 +58,14 @@ describe('1C order exchange report in /admin/onec, in Chromium', () => {
     expect(await payments.count()).to.equal(2)
     expect(await payments.first().innerText()).to.contain('ЗЛ00-000778').and.contain('переплата').and.contain('50\u00a0₽')
     expect(await page.locator('[data-onec-sale-shipments] tbody tr').first().innerText()).to.contain('не сопоставлена')
+    // Above the sessions: what still needs a person, with a button each.
+    expect(await page.locator('[data-onec-sale-open-payments] tbody tr').count()).to.equal(1)
+    expect(await page.locator('[data-onec-sale-open-shipments] tbody tr').count()).to.equal(1)
     await shot(page, 'admin-onec-sale')
+    await page.locator('[data-onec-sale-open-payments] button').click()
+    await page.waitForURL(`${app.url}/admin/onec`)
+    expect(await page.locator('[data-onec-sale-open-payments]').count()).to.equal(0)
+    expect(await page.locator('.flash').innerText()).to.contain('отмечена как разобранная')
+    await shot(page, 'admin-onec-sale-settled')
   })
 })

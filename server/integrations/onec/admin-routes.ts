@@ -1,14 +1,19 @@
 import { Router } from 'express'
 import type { Db } from '../../db/knex.js'
 import type { Config } from '../../config.js'
-import { requireStaff } from '../../http/auth.js'
+import type { Clock } from '../../shared/clock.js'
+import { flash, requireStaff } from '../../http/auth.js'
+import { idParam, userOf } from '../../http/context.js'
 import * as store from './store.js'
 import { emptyCounts, type ImportCounts } from './types.js'
-import { saleReportsOf } from './sale-store.js'
-import { presentSaleSession } from './sale-present.js'
+import { openIssues, saleReportsOf, settleIssue } from './sale-store.js'
+import { presentIssues, presentSaleSession } from './sale-present.js'
 
-/** Staff page `/admin/onec`: every recent exchange session with its files, steps, counts, duration and errors. */
-export function onecAdminRoutes(deps: { db: Db; config: Config }): Router {
+/**
+ * Staff page `/admin/onec`: every recent exchange session with its files, steps, counts, duration and errors, and above them
+ * the 1C payments and shipments of the order exchange that still need a person.
+ */
+export function onecAdminRoutes(deps: { db: Db; config: Config; clock: Clock }): Router {
   const { db } = deps
   const r = Router()
   r.get('/onec', requireStaff, async (_req, res) => {
@@ -17,12 +22,14 @@ export function onecAdminRoutes(deps: { db: Db; config: Config }): Router {
     const files = await store.filesOf(db, ids)
     const errors = await store.errorsOf(db, ids)
     const saleRows = await saleReportsOf(db, sessions.filter((s) => s.type === 'sale').map((s) => s.id))
+    const issues = presentIssues(await openIssues(db, 200))
     const counts = (raw: string | null): ImportCounts => ({ ...emptyCounts(), ...(raw ? (JSON.parse(raw) as Partial<ImportCounts>) : {}) })
     res.render('pages/admin/onec', {
       title: 'Обмен с 1С',
       bodyClass: 'admin-page',
       adminSection: 'onec',
       configured: Boolean(deps.config.onec.user && deps.config.onec.password),
+      issues,
       sessions: sessions.map((s) => {
         const own = files.filter((f) => Number(f.session_id) === s.id)
         const done = own.filter((f) => f.status === 'done').length
@@ -47,5 +54,14 @@ export function onecAdminRoutes(deps: { db: Db; config: Config }): Router {
       }),
     })
   })
+  // A person handled a 1C payment or shipment the exchange could not place or match: it leaves «Требуют разбора».
+  for (const kind of ['payment', 'shipment'] as const) {
+    r.post(`/onec/${kind}s/:id/settle`, requireStaff, async (req, res) => {
+      const user = userOf(req)
+      const ok = await settleIssue(db, kind, idParam(req), user.full_name || user.email, deps.clock.now().getTime())
+      flash(req, ok ? 'ok' : 'error', ok ? `${kind === 'payment' ? 'Оплата' : 'Отгрузка'} из 1С отмечена как разобранная` : 'Это уже разобрано: обновите страницу')
+      res.redirect(303, '/admin/onec')
+    })
+  }
   return r
 }

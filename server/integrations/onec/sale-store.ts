@@ -337,11 +337,43 @@ export async function saleReportsOf(db: Db, sessionIds: number[]) {
     .join('orders as o', 'o.id', 'p.order_id')
     .whereIn('p.session_id', sessionIds)
     .orderBy('p.id')
-    .select('p.session_id', 'o.id as order_id', 'o.number', 'p.onec_no', 'p.onec_date', 'p.amount_kopecks', 'p.applied_kopecks', 'p.leftover_kopecks', 'p.payer_inn', 'p.payer_name', 'p.state', 'p.note')
+    .select('p.id', 'p.session_id', 'o.id as order_id', 'o.number', 'p.onec_no', 'p.onec_date', 'p.amount_kopecks', 'p.applied_kopecks', 'p.leftover_kopecks', 'p.payer_inn', 'p.payer_name', 'p.state', 'p.note')
   const shipments: Record<string, unknown>[] = await db('onec_sale_shipments as s')
     .join('orders as o', 'o.id', 's.order_id')
     .whereIn('s.session_id', sessionIds)
     .orderBy('s.id')
-    .select('s.session_id', 'o.id as order_id', 'o.number', 's.onec_no', 's.onec_date', 's.shipment_no', 's.state', 's.note')
+    .select('s.id', 's.session_id', 'o.id as order_id', 'o.number', 's.onec_no', 's.onec_date', 's.shipment_no', 's.state', 's.note')
   return { imports: imports.map((i) => ({ ...i, session_id: Number(i.session_id), done: Boolean(i.done), documents_done: Number(i.documents_done) })), payments, shipments }
+}
+
+/** Payments and shipments 1C reported that still need a person (money not placed, shipments matched to none), newest first. */
+export async function openIssues(db: Db, limit: number) {
+  const payments: Record<string, unknown>[] = await db('onec_sale_payments as p')
+    .join('orders as o', 'o.id', 'p.order_id')
+    .whereIn('p.state', ['over', 'unmatched'])
+    .orderBy('p.id', 'desc')
+    .limit(limit)
+    .select('p.id', 'p.session_id', 'o.id as order_id', 'o.number', 'p.onec_no', 'p.onec_date', 'p.amount_kopecks', 'p.applied_kopecks', 'p.leftover_kopecks', 'p.payer_inn', 'p.payer_name', 'p.state', 'p.note')
+  const shipments: Record<string, unknown>[] = await db('onec_sale_shipments as s')
+    .join('orders as o', 'o.id', 's.order_id')
+    .where('s.state', 'unmatched')
+    .orderBy('s.id', 'desc')
+    .limit(limit)
+    .select('s.id', 's.session_id', 'o.id as order_id', 'o.number', 's.onec_no', 's.onec_date', 's.shipment_no', 's.state', 's.note')
+  return { payments, shipments }
+}
+
+/**
+ * A person has handled a payment or shipment that needed one (placed or refunded the money by hand, shipped or split the
+ * order): it leaves the list, its record says who and when. False when it was not open (handled already).
+ */
+export async function settleIssue(db: Db, kind: 'payment' | 'shipment', id: number, by: string, now: number): Promise<boolean> {
+  const table = kind === 'payment' ? 'onec_sale_payments' : 'onec_sale_shipments'
+  const open = kind === 'payment' ? ['over', 'unmatched'] : ['unmatched']
+  const row = await db(table).where({ id }).whereIn('state', open).first('note')
+  if (!row) return false
+  const note = `${String(row.note ?? '')} · разобрано: ${by}, ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} UTC`.slice(0, 500)
+  const patch: Record<string, unknown> = { state: 'settled', note }
+  if (kind === 'payment') patch.updated_at = now
+  return Number(await db(table).where({ id }).whereIn('state', open).update(patch)) === 1
 }

@@ -3,6 +3,7 @@ import { expect } from 'chai'
 import { manualClock, startApp, type TestApp } from '../../support/app.js'
 import { tmpRoot } from '../../support/hooks.js'
 import { ONEC_ENV, OnecClient } from '../../support/onec.js'
+import { staff as staffUser } from '../../support/factories.js'
 import { dropCartTypes } from '../carts/helpers.js'
 import { memberOf, orderingBuyer, placeOrder, stockAt, stocked, warehouse } from '../orders/helpers.js'
 import { documentsXml, type OnecDoc } from './helpers.js'
@@ -122,6 +123,14 @@ describe('1C sale over /1c/exchange: shipments matched to the shipments of a spl
       ['ЗЛ00-000701', 'unmatched', 'строки 1С не совпадают ни с одной открытой отгрузкой (1, 2)'],
       ['ЗЛ00-000702', 'unmatched', 'товара «НЕТ-ТАКОГО» нет в заказе'],
     ])
+
+    // They wait at the top of /admin/onec until the manager marks them handled.
+    const manager = await staffUser(app)
+    const page = await manager.browser.get('/admin/onec')
+    for (const r of recs) expect(page.text).to.contain(`data-onec-sale-shipment="${r.id}"`)
+    expect((await manager.browser.post(`/admin/onec/shipments/${recs[0].id}/settle`)).status).to.equal(303)
+    expect((await manager.browser.get('/admin/onec')).text).not.to.contain(`data-onec-sale-shipment="${recs[0].id}"`)
+    expect((await app.c.db('onec_sale_shipments').where({ id: recs[0].id }).first()).state).to.equal('settled')
 
     // The manager ships the first by hand; 1C's next shipment, with no lines, is the single open one.
     await app.c.orders.transition(o.order.id, 'awaiting_payment', staff)
