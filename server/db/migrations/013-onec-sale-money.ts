@@ -44,7 +44,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('payer_inn', 12).notNullable().defaultTo('')
     t.string('payer_kpp', 9).notNullable().defaultTo('')
     t.string('payer_name', 300).notNullable().defaultTo('')
-    t.string('state', 12).notNullable() // pending | applied | over | unmatched
+    t.string('state', 12).notNullable() // pending | applied | over | unmatched | settled (a person handled it)
     t.string('note', 500).notNullable().defaultTo('')
     t.integer('session_id').unsigned().nullable()
     t.bigInteger('created_at').notNullable()
@@ -69,7 +69,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('shipment_id').unsigned().nullable().references('order_shipments.id').onDelete('SET NULL')
     t.integer('shipment_no').nullable() // our shipment number (null: the whole order, or not matched)
     t.text('lines').notNullable() // JSON: the lines 1C sent [{id, sku, name, qty_milli}]
-    t.string('state', 12).notNullable() // shipped | already | unmatched
+    t.string('state', 12).notNullable() // shipped | already | unmatched | settled (a person handled it)
     t.string('note', 500).notNullable().defaultTo('')
     t.integer('session_id').unsigned().nullable()
     t.bigInteger('created_at').notNullable()
