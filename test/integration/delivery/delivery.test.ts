@@ -176,6 +176,29 @@ describe('delivery requests to CDEK through the sandbox (real HTTP)', () => {
   })
 })
 
+describe('the CDEK sandbox on its own timer', () => {
+  let app: TestApp
+  before(async () => {
+    app = await startApp({ env: { CDEK_SANDBOX_DELAY_SECONDS: '0.005' } })
+  })
+  after(() => app.close())
+
+  it('assigns the track number after its delay and posts the webhook to the default secret path by itself', async () => {
+    const { order } = await orderWithDelivery(app)
+    const out = await app.c.delivery.createRequest({ orderId: order.id, shipmentId: null, actor: { kind: 'b24', userId: null } })
+    expect(out.ok).to.equal(true)
+    await app.c.dispatcher.drainOnce()
+    // The emulator's timer and its HTTP call run on their own: look every few ms, for at most two seconds.
+    let req = await requestOf(app, order.id)
+    for (let i = 0; i < 400 && !req.cdek_number; i++) {
+      await new Promise((r) => setTimeout(r, 5))
+      req = await requestOf(app, order.id)
+    }
+    expect(req).to.include({ status: 'created', cdek_status: 'CREATED', created_via: 'b24' })
+    expect(req.cdek_number).to.match(/^\d{10}$/)
+  })
+})
+
 describe('delivery requests against the real CDEK URL (nock): refusals, retries, lost answers, polling', () => {
   const BASE = 'https://api.edu.cdek.ru'
   let app: TestApp
