@@ -99,7 +99,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback')
   setupViews(app, config.timezone, config.env !== 'development')
   app.locals.supplierName = config.supplierName
-  app.locals.sandbox = { dadata: config.dadata.sandbox, mail: config.mail.sandbox, cdek: config.cdek.sandbox, any: config.dadata.sandbox || config.mail.sandbox || config.cdek.sandbox }
+  app.locals.sandbox = { dadata: config.dadata.sandbox, mail: config.mail.sandbox, cdek: config.cdek.sandbox, b24: config.b24.sandbox, any: config.dadata.sandbox || config.mail.sandbox || config.cdek.sandbox || config.b24.sandbox }
 
   app.use(
     pinoHttp({

@@ -131,6 +131,7 @@ describe('b24 sandbox: the emulator and its page', () => {
     expect((await b.browser.get('/sandbox/bitrix24')).status).to.equal(404)
     expect((await b.browser.get(`/sandbox/bitrix24/open/deal/${deal}`)).status).to.equal(404)
     const m = await staff(app)
+    expect((await m.browser.get('/admin')).text, 'the staff navigation links the sandbox').to.contain('href="/sandbox/bitrix24"')
     const page = await m.browser.get('/sandbox/bitrix24')
     expect(page.status).to.equal(200)
     expect(page.text).to.contain('Песочница Bitrix24')
