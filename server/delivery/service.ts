@@ -137,8 +137,11 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
             shipment_id: fresh.shipment_id,
             request_id: fresh.id,
             track_number: patch.cdek_number ?? fresh.cdek_number,
+            // The same number under CDEK's own name (the Bitrix24 comment reads `cdek_number`), and where the status happened.
+            cdek_number: patch.cdek_number ?? fresh.cdek_number,
             status_code: s.code,
             status_name: name,
+            city: s.city ?? '',
             state: newest ? patch.status : fresh.status,
             at: new Date(at).toISOString(),
           },
