@@ -282,6 +282,19 @@ describe('b24 sync: contract of every CRM call (nock)', () => {
     expect(Object.values(again.cmds).map((x) => x[0])).to.deep.equal(['crm.deal.update'])
   })
 
+  it('delivery.status (as server/delivery enqueues it): a timeline comment on the order\'s deal with the status and track number', async () => {
+    const c = await linkedCompany()
+    const o = await order(c.id, 'paid')
+    await saveLink(db(), 'deal', o.id, memberId, 9400, clock.now().getTime())
+    const sent = expectBatch((cmds) => batchAnswer({ [Object.keys(cmds)[0]!]: 88 }))
+    const payload = { order_id: o.id, shipment_id: null, request_id: 5, track_number: '1234567890', cdek_number: '1234567890', status_code: 'DELIVERED', status_name: 'Вручен', city: 'Москва', state: 'delivered', at: '2026-11-27T10:00:00.000Z' }
+    const out = await syncOf().handlers['delivery.status']!.handleBatch([{ payload, ctx: ctxOf(1).ctx }])
+    expect(out[0]).to.deep.equal({ ok: true, externalId: '88' })
+    const [method, params] = Object.values(sent.cmds)[0]!
+    expect(method).to.equal('crm.timeline.comment.add')
+    expect(params.fields).to.deep.equal({ ENTITY_ID: '9400', ENTITY_TYPE: 'deal', COMMENT: 'СДЭК: Вручен, Москва; трек-номер 1234567890' })
+  })
+
   it('429 OPERATION_TIME_LIMIT: rate-limited, with the hint from time.operating_reset_at', async () => {
     const reset = Math.floor(Date.now() / 1000) + 120
     nock(PORTAL).post(/^\/rest\/batch/).query(true).reply(429, { error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked due to operation time limit.', time: { ...TIME, operating_reset_at: reset } })
