@@ -100,6 +100,8 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
         list.length ? 'Bitrix24: доступ приложения отозван, переустановите приложение' : 'Bitrix24: приложение ещё не установлено ни на одном портале',
         false,
         NO_INSTALL_RETRY_MS,
+        // Not a failure of the row: it waits (pending, with this text in /admin/outbox) without using up its attempts.
+        true,
       )
     }
     return usable

@@ -172,6 +172,8 @@ export interface Config {
     clientId: string
     clientSecret: string
     sandbox: boolean
+    /** Bitrix24 is in use: credentials configured, or the emulator stands in (otherwise no CRM handler takes the topics). */
+    enabled: boolean
     sandboxUrl: string
     ratePerSec: number
     burst: number
@@ -307,6 +309,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       clientId: e.B24_CLIENT_ID || 'sandbox',
       clientSecret: e.B24_CLIENT_SECRET || 'sandbox',
       sandbox: !(e.B24_CLIENT_ID && e.B24_CLIENT_SECRET) && (!production || e.ALLOW_SANDBOX),
+      enabled: !!(e.B24_CLIENT_ID && e.B24_CLIENT_SECRET) || !production || e.ALLOW_SANDBOX,
       sandboxUrl: `http://127.0.0.1:${e.PORT}/sandbox/bitrix24`,
       ratePerSec: e.B24_RATE_PER_SEC,
       burst: e.B24_BURST,

@@ -149,7 +149,7 @@ export function compose(o: {
     clock,
     logger,
     maxAttempts: config.outbox.maxAttempts,
-    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [CDEK_ORDER_CREATE]: delivery.sendToCdek, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...b24Sync.handlers },
+    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [CDEK_ORDER_CREATE]: delivery.sendToCdek, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...(config.b24.enabled ? b24Sync.handlers : {}) },
   })
   return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, delivery, cdekSandbox, impersonation, b24Client, b24Sandbox, b24Sync, b24Ui }
 }
