@@ -178,8 +178,8 @@ async function start(): Promise<void> {
     lines.push('  Демо-входы:')
     for (const l of seeded.logins) lines.push(`    ${l.role.padEnd(28)} ${l.email} / ${l.password}`)
   }
-  if (config.dadata.sandbox || config.mail.sandbox || config.cdek.sandbox) {
-    lines.push(`  Песочница: ${[config.dadata.sandbox && 'DaData', config.mail.sandbox && `почта (${config.publicUrl}/sandbox/mail)`, config.cdek.sandbox && `СДЭК (${config.publicUrl}/admin/delivery)`].filter(Boolean).join(', ')}`)
+  if (config.dadata.sandbox || config.mail.sandbox || config.cdek.sandbox || config.b24.sandbox) {
+    lines.push(`  Песочница: ${[config.dadata.sandbox && 'DaData', config.mail.sandbox && `почта (${config.publicUrl}/sandbox/mail)`, config.cdek.sandbox && `СДЭК (${config.publicUrl}/admin/delivery)`, config.b24.sandbox && `Bitrix24 (${config.publicUrl}/sandbox/bitrix24)`].filter(Boolean).join(', ')}`)
   }
   process.stdout.write(lines.join('\n') + '\n\n')
 
