@@ -43,6 +43,9 @@ import {
 
 export const DELIVERY_STATUS = 'delivery.status'
 
+/** At most this many companies are created in the CRM per handler call (see `upsertDeals`). */
+const MAX_NEW_COMPANIES = 10
+
 /** How long rows wait when no portal has the app installed yet (they go out after the install). */
 const NO_INSTALL_RETRY_MS = 15 * 60_000
 
@@ -213,8 +216,16 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
   async function upsertDeals(install: B24Install, s: B24Settings, items: DealItem[], single: boolean, out: BatchOutcome[]): Promise<void> {
     const memberId = install.memberId
     const companies = new Map<number, CompanySync | { error: unknown }>()
+    // New companies cost two or three requests each; a handler call syncs a few, so it ends well within its rows' lease
+    // (another dispatcher must never take rows whose deals are still being created). The other orders wait their turn.
+    const linked = await findLinks(db, 'company', items.map((x) => x.order.company_id), memberId)
+    let fresh = 0
     for (const it of items) {
       if (companies.has(it.order.company_id)) continue
+      if (!linked.has(String(it.order.company_id)) && ++fresh > MAX_NEW_COMPANIES) {
+        companies.set(it.order.company_id, { error: new DeliveryError('Bitrix24: сначала создаются компании других заказов, заказ ждёт своей очереди', false, 2_000, true) })
+        continue
+      }
       try {
         companies.set(it.order.company_id, await ensureCompany(memberId, it.order.company_id))
       } catch (error) {
