@@ -18,12 +18,15 @@ export async function parkForeignRows(app: TestApp): Promise<void> {
 export async function installSandbox(app: TestApp): Promise<string> {
   // The handlers sync to every active install: other test files' portals (nock hosts) must not take part.
   await app.c.db('b24_installs').whereNot({ member_id: SANDBOX_MEMBER_ID }).update({ status: 'uninstalled' })
+  // A fresh bucket: a test on a manual clock ahead of real time leaves the shared bucket stamped in the future.
+  await app.c.db('rate_limits').where({ key: `b24:${SANDBOX_MEMBER_ID}` }).delete()
   await installSandboxApp({ db: app.c.db, clock: app.clock, config: app.config, sandbox: app.c.b24Sandbox! })
   return SANDBOX_MEMBER_ID
 }
 
 /** Leaves no active install behind for other test files. */
 export async function uninstallSandbox(app: TestApp): Promise<void> {
+  await app.c.db('rate_limits').where({ key: `b24:${SANDBOX_MEMBER_ID}` }).delete()
   await markUninstalled(app.c.db, SANDBOX_MEMBER_ID, app.clock.now().getTime())
 }
 
