@@ -36,18 +36,18 @@ export async function run(): Promise<void> {
   const s = await benchServer({ ONEC_USER: 'bench', ONEC_PASSWORD: 'bench-password', ONEC_ZIP: 'no', ONEC_DIR: path.join(dir, 'exchange'), ONEC_MAX_UPLOAD_BYTES: String(4 * 1024 ** 3) })
   let peakRss = process.memoryUsage().rss
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
-  let longest = 0
-  let last = Date.now()
+  // The longest single HTTP call, and the longest of each mode (file chunks, import steps).
+  let longest = { ms: 0, mode: '', filename: '' }
+  const longestBy: Record<string, number> = {}
   const i0 = Date.now()
   const result = await pushFolder({
     url: `${s.url}/1c/exchange`,
     user: 'bench',
     password: 'bench-password',
     folder: dir,
-    log: () => {
-      const now = Date.now()
-      longest = Math.max(longest, now - last)
-      last = now
+    onCall: (c) => {
+      if (c.ms > longest.ms) longest = c
+      longestBy[c.mode] = Math.max(longestBy[c.mode] ?? 0, c.ms)
     },
   })
   const ms = Date.now() - i0
@@ -70,7 +70,10 @@ export async function run(): Promise<void> {
       ms,
       products_per_s: Math.round(n(products) / (ms / 1000)),
       price_rows_per_s: Math.round(n(prices) / (ms / 1000)),
-      longest_step_ms: longest,
+      longest_call_ms: longest.ms,
+      longest_call: `${longest.mode} ${longest.filename}`,
+      longest_import_call_ms: longestBy.import ?? 0,
+      longest_file_call_ms: longestBy.file ?? 0,
       peak_rss_mb: Math.round(peakRss / 1e6),
     }) + '\n',
   )

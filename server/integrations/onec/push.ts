@@ -18,6 +18,8 @@ export interface PushOptions {
   log?: (line: string) => void
   /** Stops an import loop after this many calls (a portal that never finishes). */
   maxCalls?: number
+  /** Told the duration of every HTTP call (the bench's «longest call»). */
+  onCall?: (c: { mode: string; filename: string; ms: number }) => void
 }
 
 /** The order 1C sends files in: the classifier and goods first, then offers, prices and stock. */
@@ -67,7 +69,15 @@ export async function pushFolder(o: PushOptions): Promise<{ files: string[]; cal
   const cookie = `${lines[1]}=${lines[2]}`
   const sessid = lines.find((l) => l.startsWith('sessid='))?.slice('sessid='.length)
   const extra: Record<string, string> = sessid ? { sessid } : {}
-  const get = async (params: Record<string, string>) => (await fetch(at({ ...params, ...extra }), { headers: { cookie } })).text()
+  const timed = async <T>(mode: string, filename: string, call: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now()
+    try {
+      return await call()
+    } finally {
+      o.onCall?.({ mode, filename, ms: Math.round(performance.now() - t0) })
+    }
+  }
+  const get = (params: Record<string, string>) => timed(params.mode ?? '', params.filename ?? '', async () => (await fetch(at({ ...params, ...extra }), { headers: { cookie } })).text())
   log(`checkauth: ok`)
 
   const init = await get({ mode: 'init', version: '2.10' })
@@ -85,12 +95,14 @@ export async function pushFolder(o: PushOptions): Promise<{ files: string[]; cal
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, limit, sent)
         if (n === 0 && sent > 0) break
-        const res = await fetch(at({ mode: 'file', filename: rel, ...extra }), {
-          method: 'POST',
-          headers: { cookie, 'content-type': 'application/octet-stream' },
-          body: chunk.subarray(0, n),
+        const { res, text } = await timed('file', rel, async () => {
+          const r = await fetch(at({ mode: 'file', filename: rel, ...extra }), {
+            method: 'POST',
+            headers: { cookie, 'content-type': 'application/octet-stream' },
+            body: chunk.subarray(0, n),
+          })
+          return { res: r, text: await r.text() }
         })
-        const text = await res.text()
         if (answer(text).status !== 'success') throw new Error(`file ${rel}: ${answer(text).message || `HTTP ${res.status}`}`)
         sent += n
         if (n < limit) break
