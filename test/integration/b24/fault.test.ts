@@ -8,6 +8,7 @@ import { enqueuePlaced } from '../../../server/orders/outbox.js'
 import type { B24Client } from '../../../b24-app/client.js'
 import { createB24Sync } from '../../../b24-app/sync.js'
 import { createDispatcher } from '../../../server/integrations/outbox/dispatcher.js'
+import { seededRandom } from '../../../server/shared/random.js'
 
 /*
  * The fault test of issue 6: many orders through the real dispatcher and the real Bitrix24 handlers against the sandbox
@@ -27,18 +28,6 @@ const LEASE_MS = 60_000
 const MYSQL = process.env.DB === 'mysql'
 const CLIENT_TIMEOUT_MS = MYSQL ? 4000 : 400
 const HELD_ANSWER_MS = MYSQL ? 4500 : 500
-
-/** A small seeded generator, so a failure can be replayed. */
-function seeded(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A client that, once killed, never answers again: the process is gone mid-call. */
 function killable(client: B24Client) {
@@ -76,7 +65,8 @@ describe('b24 fault test: orders through the dispatcher against the emulator wit
 
   it(`${ORDERS} orders: exactly one deal per order with the right rows after 20 % 503s, timeouts, expired tokens and ${KILLS} kills`, async () => {
     const db = app.c.db
-    const random = seeded(20261127)
+    // Seeded, so a failure can be replayed.
+    const random = seededRandom(20261127)
     // Companies (verified) and products.
     const companies: number[] = []
     for (let i = 0; i < COMPANIES; i++) {
