@@ -10,6 +10,8 @@ import type { B24Client } from './client.js'
 import { findInstall, markUninstalled, setApplicationToken } from './installs.js'
 import { callWithUserToken } from './placement-auth.js'
 import { queuedEventState } from './events-store.js'
+import type { StageNames } from './stage-names.js'
+import type { OutboxActor } from '../server/orders/outbox.js'
 import { memberIdOf, sameSecret, stageDecision } from './ui-rules.js'
 
 /** The inbound outbox topic: events are answered at once and processed from here, with the outbox's retries and dedupe. */
@@ -32,7 +34,15 @@ export interface EventDeps {
   mappingOf: (memberId: string) => Promise<StageMapping>
   /** Our order linked to a deal of a portal (`b24_links`), or null. */
   orderOfDeal: (memberId: string, dealId: string) => Promise<number | null>
+  /** Stage names for the order history note (code when unknown). */
+  stageNames: StageNames
 }
+
+/**
+ * Who moves an order because its deal moved: Bitrix24 itself. `via` travels in the `order.changed` payload, so the sync
+ * does not send the deal back the stage it is already in (b24-app/sync.ts).
+ */
+export const DEAL_STAGE_ACTOR: OutboxActor = { kind: 'b24', userId: null, via: 'b24_deal' }
 
 type Body = Record<string, any>
 
@@ -125,8 +135,9 @@ export function createB24Events(deps: EventDeps) {
       logger.info({ orderId, dealId: payload.id, stageId, reason: decision.reason }, 'b24: deal stage asks for a transition the order refuses')
       return `refused: ${decision.reason}`
     }
+    const stageName = await deps.stageNames.nameOf(payload.memberId, Number(deal?.CATEGORY_ID ?? 0), stageId)
     try {
-      await deps.orders.transition(orderId, decision.to, { kind: 'b24', userId: null }, `Битрикс24: сделка № ${payload.id} перешла в стадию ${stageId}`)
+      await deps.orders.transition(orderId, decision.to, DEAL_STAGE_ACTOR, `Битрикс24: сделка № ${payload.id} перешла в стадию «${stageName}»`)
     } catch (e) {
       // The order changed between the read and the move: the machine's answer is recorded like any refusal.
       if (!(e instanceof Validation)) throw e

@@ -166,8 +166,12 @@ export function productRows(lines: LineForDeal[]) {
 }
 
 /** The timeline comment of an order change (`order.changed` / `order.cancelled` payload). */
-export function changeComment(p: { change: string; from: OrderStatus | null; to: OrderStatus | null; note?: string; order: { number: string; total_kopecks: number }; invoices?: { amount_kopecks: number; paid_kopecks: number }[] }): string {
+export function changeComment(p: { change: string; from: OrderStatus | null; to: OrderStatus | null; note?: string; order: { number: string; total_kopecks: number }; invoices?: { amount_kopecks: number; paid_kopecks: number }[]; actor?: { via?: string } }): string {
   const label = (s: OrderStatus | null) => (s ? `«${STATUS_LABELS[s]}»` : '')
+  // The order followed its deal: the deal already shows the stage, the comment only confirms the cabinet moved too.
+  if (fromDealStage(p) && (p.change === 'status' || p.change === 'cancelled')) {
+    return p.change === 'cancelled' ? `Заказ № ${p.order.number} отменён из Битрикс24` : `Заказ № ${p.order.number} переведён из Битрикс24 в ${label(p.to)}${p.from && p.from !== p.to ? ` (был ${label(p.from)})` : ''}`
+  }
   const head: Record<string, string> = {
     status: `Статус заказа № ${p.order.number}: ${label(p.to)}${p.from && p.from !== p.to ? ` (был ${label(p.from)})` : ''}`,
     cancelled: `Заказ № ${p.order.number} отменён`,
@@ -184,4 +188,9 @@ export function changeComment(p: { change: string; from: OrderStatus | null; to:
   }
   if (p.note) lines.push(p.note)
   return lines.join('\n')
+}
+
+/** True when an order change was made by Bitrix24 itself (the order followed its deal's stage: `actor.via` = `b24_deal`). */
+export function fromDealStage(p: { actor?: { via?: string } | null }): boolean {
+  return p?.actor?.via === 'b24_deal'
 }

@@ -89,6 +89,10 @@ export function b24Routes(deps: B24RoutesDeps): Router {
     const form = parsePlacementForm(bodyOf(req))
     if (!form) return refuse(res, 403, 'Эта страница открывается только из Битрикс24')
     const v = await deps.verifier.verify(form)
+    if (!v.ok && v.status === 503) {
+      res.setHeader('Retry-After', '60')
+      return render(res, 'message', { title: 'Битрикс24 перегружен', message: v.message }, 503)
+    }
     if (!v.ok) return refuse(res, v.status, v.message)
     frameFor(res, v.install)
     const placement = forceSettings ? 'DEFAULT' : form.placement

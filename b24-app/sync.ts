@@ -13,6 +13,7 @@ import { findLink, findLinks, saveLink, setOrderDealId } from './links.js'
 import { getSettings, type B24Settings } from './settings-store.js'
 import {
   changeComment,
+  fromDealStage,
   companyFields,
   companyResponsible,
   contactFields,
@@ -465,6 +466,9 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
         if (!s.create.updateDealOnChange && !s.create.commentOnChange) return rows.map(() => ({ ok: true }))
         const update = s.create.updateDealOnChange
           ? async (p: any, dealId: string): Promise<BatchCommand[]> => {
+              // A move Bitrix24 made (the order followed its deal's stage) is not sent back: the deal is there already, and an
+              // echo would cost a call and wake ONCRMDEALUPDATE again. A later change of ours has its own row and moves the deal.
+              if (fromDealStage(p)) return []
               // The order as it is now: a late retry of an older change must not move the deal back.
               const o = await ordersStore.findById(db, Number(p.order.id))
               if (!o) return []

@@ -6,6 +6,8 @@ import type { AdminService } from '../server/admin/service.js'
 import type { PricingService } from '../server/pricing/service.js'
 import type { ImpersonationService } from '../server/impersonation/service.js'
 import type { B24Client } from './client.js'
+import type { RateLimiter, RateOpts } from '../server/integrations/outbox/rate-limit.js'
+import { createStageNames } from './stage-names.js'
 import { createB24Installer } from './install.js'
 import { createB24Events, B24_EVENT_TOPIC } from './events.js'
 import { createPlacementVerifier } from './placement-auth.js'
@@ -27,6 +29,13 @@ export function createB24Ui(deps: {
   clock: Clock
   logger: Logger
   client: B24Client
+  /** The shared per-portal limiter and its rate: placement verification draws from the same `b24:<member_id>` bucket. */
+  limiter: RateLimiter
+  rate: RateOpts
+  /** The most a tab waits for the limiter before it answers «Битрикс24 сейчас перегружен» (default 2 s). */
+  verifyMaxWaitMs?: number
+  /** Injected waiting for the limiter (tests). */
+  sleep?: (ms: number) => Promise<void>
   orders: OrdersService
   admin: AdminService
   pricing: PricingService
@@ -45,11 +54,13 @@ export function createB24Ui(deps: {
     orderOfDeal: async (memberId: string, dealId: string) => toId(await ourIdOf(db, 'deal', dealId, memberId)),
     companyOfB24: async (memberId: string, b24CompanyId: string) => toId(await ourIdOf(db, 'company', b24CompanyId, memberId)),
   }
+  const stageNames = createStageNames({ client, clock, logger })
   const events = createB24Events({
     db,
     clock,
     logger,
     client,
+    stageNames,
     orders: deps.orders,
     orderOfDeal: links.orderOfDeal,
     async mappingOf(memberId) {
@@ -64,7 +75,7 @@ export function createB24Ui(deps: {
     tokenMs: deps.tokenMs,
     installer: createB24Installer({ db, clock, logger, client, publicUrl: deps.publicUrl, endpointOf: deps.endpointOf }),
     events,
-    verifier: createPlacementVerifier({ db, clock, logger }),
+    verifier: createPlacementVerifier({ db, clock, logger, limiter: deps.limiter, rate: deps.rate, maxWaitMs: deps.verifyMaxWaitMs, sleep: deps.sleep }),
     pages: createPlacementPages({
       db,
       clock,
@@ -79,7 +90,7 @@ export function createB24Ui(deps: {
     }),
     settings: createSettingsPage({ db, clock, logger, client, admin: deps.admin }),
   }
-  return { routes, events, eventHandler: (payload: any) => events.handle(payload) }
+  return { routes, events, stageNames, eventHandler: (payload: any) => events.handle(payload) }
 }
 
 export type B24Ui = ReturnType<typeof createB24Ui>

@@ -130,6 +130,8 @@ export function compose(o: {
     clock,
     logger,
     client: b24Client,
+    limiter: rateLimiter,
+    rate: { ratePerSec: config.b24.ratePerSec, burst: config.b24.burst },
     orders,
     admin,
     pricing,

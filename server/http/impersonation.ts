@@ -56,6 +56,9 @@ export async function applyImpersonation(
   req.member = member
   req.companies = [member]
   res.locals.impersonation = { companyName: imp.companyName, manager: imp.manager, until: formatDateTime(imp.expiresAt, deps.config.timezone) }
+  // The layout turns this into `body.read-only` with read-only.css and read-only.js: every control that posts (except
+  // «Выйти») is shown disabled with «только просмотр». The 403 below stays the real guard.
+  res.locals.readOnly = true
   // Logging out ends the view too; it is recorded as an exit.
   if (req.method === 'POST' && req.path === '/logout') await deps.impersonation?.end(imp, 'exit')
   if (req.method !== 'GET' && req.method !== 'HEAD' && !ALLOWED_POSTS.has(req.path)) {

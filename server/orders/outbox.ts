@@ -30,7 +30,13 @@ function summary(o: OrderRow) {
   }
 }
 
-const actorOf = (a: Actor) => ({ kind: a.kind, user_id: a.userId })
+/**
+ * An actor as the outbox payloads carry it. `via` says which outside system made the change when that matters to the
+ * integrations (`b24_deal`: the order followed its Bitrix24 deal's stage, so the CRM sync must not echo the stage back).
+ */
+export type OutboxActor = Actor & { via?: 'b24_deal' }
+
+const actorOf = (a: OutboxActor) => ({ kind: a.kind, user_id: a.userId, ...(a.via ? { via: a.via } : {}) })
 
 /** `order.placed`: the whole order, its lines and its invoices, once per order. */
 export function enqueuePlaced(

@@ -29,7 +29,7 @@ export interface B24TestApp extends TestApp {
   ui: B24Ui
 }
 
-export async function startB24App(o: { delivery?: DeliveryPort; clock?: Clock; env?: Record<string, string> } = {}): Promise<B24TestApp> {
+export async function startB24App(o: { delivery?: DeliveryPort; clock?: Clock; env?: Record<string, string>; rate?: { ratePerSec: number; burst: number }; sleep?: (ms: number) => Promise<void> } = {}): Promise<B24TestApp> {
   const base = await startApp({ clock: o.clock, env: o.env })
   const server = http.createServer()
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -41,6 +41,9 @@ export async function startB24App(o: { delivery?: DeliveryPort; clock?: Clock; e
     clock: base.clock,
     logger: c.logger,
     client,
+    limiter: c.rateLimiter,
+    rate: o.rate ?? { ratePerSec: 2, burst: 50 },
+    sleep: o.sleep,
     orders: c.orders,
     admin: c.admin,
     pricing: c.pricing,
