@@ -12,3 +12,17 @@ export function deliveryPollJob(c: Container) {
       if (r.polled) log.info(r, 'cdek requests polled')
     })
 }
+
+/**
+ * Makes sure CDEK posts order statuses to `/hooks/cdek/<secret>` (`delivery.ensureWebhook`): at start-up and daily, under
+ * the job lease so several instances check once. With no CDEK credentials (the sandbox) there is nothing to subscribe: the
+ * emulator posts to the hook by itself.
+ */
+export function cdekWebhookJob(c: Container) {
+  return () =>
+    runJob(c, 'cdek-webhook', 5 * 60_000, async (log) => {
+      if (c.config.cdek.sandbox) return
+      const r = await c.delivery.ensureWebhook('job')
+      log.info({ outcome: r.outcome, error: r.error }, 'cdek webhook subscription checked')
+    })
+}

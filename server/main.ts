@@ -123,7 +123,7 @@ export function compose(o: {
     limiter: rateLimiter,
     ratePerSec: config.cdek.ratePerSec,
   })
-  const delivery = createDeliveryService({ db, clock, logger, config, cdek })
+  const delivery = createDeliveryService({ db, clock, logger, config, cdek, orders })
   // The Bitrix24 app's own pages (install, events, tabs, settings): installs come only from B24_DOMAINS, or the emulator.
   const b24Ui = createB24Ui({
     db,

@@ -265,3 +265,44 @@ export function warehouseErrors(w: WarehouseInput): Record<string, string> {
   if (!Number.isInteger(w.sort) || Math.abs(w.sort) > 100_000) e.sort = 'Целое число'
   return e
 }
+
+/** A packaging's shipping sizes as staff typed them (strings from the form). */
+export interface PackagingSizesInput {
+  weightG: string
+  lengthCm: string
+  widthCm: string
+  heightCm: string
+}
+
+/** The sizes as stored: whole grams and centimetres, null where not known. */
+export interface PackagingSizes {
+  weightG: number | null
+  lengthCm: number | null
+  widthCm: number | null
+  heightCm: number | null
+}
+
+/**
+ * Checks a packaging's shipping sizes (CDEK's units: grams and centimetres). Every field may be left empty (not known);
+ * typed ones are whole numbers, the weight 1 g … 1 t, a side 1 … 1500 cm; the three sides go together (a place needs all
+ * of them). Errors are keyed by field, in Russian.
+ */
+export function packagingSizesOf(input: PackagingSizesInput): { sizes: PackagingSizes; errors: Record<string, string> } {
+  const errors: Record<string, string> = {}
+  const num = (s: string): number | null | typeof Number.NaN => {
+    const t = s.replace(/[\s\u00a0]/g, '')
+    if (t === '') return null
+    return /^\d{1,9}$/.test(t) ? Number(t) : Number.NaN
+  }
+  const weightG = num(input.weightG)
+  if (weightG !== null && !(weightG >= 1 && weightG <= 1_000_000)) errors.weightG = 'Вес — целое число граммов от 1 до 1 000 000, например 700'
+  const sides = { lengthCm: num(input.lengthCm), widthCm: num(input.widthCm), heightCm: num(input.heightCm) }
+  for (const [k, v] of Object.entries(sides)) {
+    if (v !== null && !(v >= 1 && v <= 1500)) errors[k] = 'Размер — целое число сантиметров от 1 до 1500'
+  }
+  const typed = Object.values(sides).filter((v) => v !== null).length
+  if (typed > 0 && typed < 3) {
+    for (const [k, v] of Object.entries(sides)) if (v === null) errors[k] = 'Укажите все три размера (длина, ширина, высота) или оставьте их пустыми'
+  }
+  return { sizes: { weightG, ...sides }, errors }
+}

@@ -11,6 +11,7 @@ import { blendStockFromRecipes } from '../stock/rules.js'
 import type { RecipeComponent } from '../stock/types.js'
 import { COUNT_CAP, availableMilli, packagingRule, foldText, formatQty, normalizeSku, parseSearch, rowQuantity, treeOrder } from './rules.js'
 import { createWarehousesAdmin } from './warehouses.js'
+import { createPackagingsAdmin } from './packagings-admin.js'
 import type {
   AttributeRow,
   AttributeValueRow,
@@ -337,6 +338,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; pricing: Pric
   return {
     /** Staff settings of the warehouses (`/admin/warehouses`). */
     warehouseAdmin: createWarehousesAdmin(deps),
+    packagingAdmin: createPackagingsAdmin(deps),
 
     /**
      * One page of the catalog for the company: the category (404 when it does not exist), the search tiers, filters and

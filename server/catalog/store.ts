@@ -439,3 +439,29 @@ export async function listAllWarehouses(db: Db): Promise<(WarehouseRow & { is_ac
 export function updateWarehouse(db: Db, id: number, patch: Partial<Omit<WarehouseRow, 'id'>> & { is_active?: boolean }): Promise<number> {
   return db('warehouses').where({ id }).update(patch)
 }
+
+/** A packaging with its shipping sizes, for the staff page of packagings. */
+export interface PackagingSizesRow {
+  id: number
+  product_id: number
+  name: string
+  factor_milli: number
+  is_default: boolean
+  external_id: string | null
+  weight_g: number | null
+  length_cm: number | null
+  width_cm: number | null
+  height_cm: number | null
+}
+
+/** The packagings of one product with their shipping sizes, default first. */
+export async function packagingSizesOf(db: Db, productId: number): Promise<PackagingSizesRow[]> {
+  const rows = await db('packagings').where({ product_id: productId }).orderBy([{ column: 'is_default', order: 'desc' }, { column: 'sort' }, { column: 'id' }])
+    .select('id', 'product_id', 'name', 'factor_milli', 'is_default', 'external_id', 'weight_g', 'length_cm', 'width_cm', 'height_cm')
+  return rows.map((r: PackagingSizesRow) => ({ ...r, factor_milli: Number(r.factor_milli), is_default: !!r.is_default }))
+}
+
+/** Saves a packaging's shipping sizes (null: not known); 0 when the packaging is not the product's. */
+export async function updatePackagingSizes(db: Db, productId: number, packagingId: number, s: { weight_g: number | null; length_cm: number | null; width_cm: number | null; height_cm: number | null }): Promise<number> {
+  return Number(await db('packagings').where({ id: packagingId, product_id: productId }).update(s))
+}

@@ -1,5 +1,6 @@
 /** View-models of delivery requests for /admin/delivery and the order pages. */
-import { STATE_NAMES, type DeliveryState } from '../integrations/cdek/map.js'
+import { isReturnStatus, STATE_NAMES, type DeliveryState } from '../integrations/cdek/map.js'
+import type { WebhookCheck } from './service.js'
 import type { DeliveryDraft, DeliveryInfo, PackageInput } from './types.js'
 
 const STATE_BADGE: Record<DeliveryState, string> = {
@@ -11,6 +12,16 @@ const STATE_BADGE: Record<DeliveryState, string> = {
   delivered: 'ok',
   not_delivered: 'err',
   failed: 'err',
+}
+
+/**
+ * What went wrong with a delivery, in words for the buyer and staff, or null: CDEK could not hand the parcel over, or it
+ * goes back to the sender.
+ */
+export function deliveryProblem(status: DeliveryState, cdekStatus: string | null, forBuyer: boolean): string | null {
+  if (status !== 'not_delivered') return null
+  if (isReturnStatus(cdekStatus)) return forBuyer ? 'Груз возвращается отправителю. Менеджер свяжется с вами, чтобы договориться о новой доставке.' : 'Груз возвращается отправителю: свяжитесь с покупателем'
+  return forBuyer ? 'СДЭК не смог вручить груз. Менеджер свяжется с вами, чтобы договориться о повторной доставке.' : 'СДЭК не смог вручить груз: свяжитесь с покупателем и СДЭК'
 }
 
 /** One request as a row: state badge, track link, the last CDEK status and the history. */
@@ -38,7 +49,16 @@ export function presentRequest(r: DeliveryInfo & { companyName?: string }) {
     history: [...r.history].reverse(),
     createdAt: r.createdAt,
     canRefresh: ['accepted', 'created', 'in_transit', 'ready'].includes(r.status),
+    problem: deliveryProblem(r.status, r.cdekStatus, false),
   }
+}
+
+/** «Подписка на статусы СДЭК: есть / нет / ошибка …» from the newest check. */
+export function presentWebhook(check: WebhookCheck | null, sandbox: boolean) {
+  const base = { at: check?.checked_at ?? null, url: check?.url ?? '', sandbox, by: check ? (check.actor === 'job' ? 'задание по расписанию' : 'сотрудник') : '' }
+  if (!check) return { ...base, state: 'none', badge: 'warn', text: 'нет', detail: sandbox ? 'В песочнице подписка не нужна: эмулятор сам присылает статусы. С учётными данными СДЭК подписка проверяется при запуске и раз в сутки.' : 'Подписка ещё не проверялась: нажмите «проверить подписку»' }
+  if (check.outcome === 'error') return { ...base, state: 'error', badge: 'err', text: 'ошибка', detail: check.error ?? '' }
+  return { ...base, state: check.outcome, badge: 'ok', text: 'есть', detail: check.outcome === 'created' ? 'оформлена при этой проверке' : 'уже была оформлена' }
 }
 
 /** «место / места / мест». */
@@ -103,6 +123,7 @@ export function presentDraft(d: DeliveryDraft) {
     })),
     recipient: d.recipient,
     warnings: d.warnings,
+    noSizes: d.noSizes.map((p) => ({ ...p, href: `/admin/catalog/packagings?sku=${encodeURIComponent(p.sku)}` })),
     existing: d.existing ? presentRequest(d.existing) : null,
   }
 }
@@ -117,6 +138,7 @@ export function deliveryForBuyer(list: DeliveryInfo[]) {
       track: r.trackNumber,
       trackUrl: r.trackUrl,
       status: r.cdekStatusName ?? r.statusText,
+      problem: deliveryProblem(r.status, r.cdekStatus, true),
       stateText: r.statusText,
       badge: STATE_BADGE[r.status] ?? 'info',
       at: r.cdekStatusAt ?? r.updatedAt,

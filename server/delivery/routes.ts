@@ -8,7 +8,7 @@ import { NotFound } from '../shared/errors.js'
 import { STATE_NAMES, type DeliveryState } from '../integrations/cdek/map.js'
 import type { CdekOrderStatusHook } from '../integrations/cdek/types.js'
 import { parsePackages, type PackageFields } from './rules.js'
-import { packageRows, presentDraft, presentRequest, stateFilter } from './present.js'
+import { packageRows, presentDraft, presentRequest, presentWebhook, stateFilter } from './present.js'
 
 /** Compares two secrets in constant time (hashing first makes the lengths equal, so the length leaks nothing either). */
 export function sameSecret(a: string, b: string): boolean {
@@ -73,6 +73,8 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
       adminSection: 'delivery',
       states: stateFilter(status, counts),
       rows: rows.map(presentRequest),
+      webhook: presentWebhook(await delivery.lastWebhookCheck(), deps.config.cdek.sandbox),
+      attention: counts.not_delivered ?? 0,
       sandbox: deps.config.cdek.sandbox,
       orderQuery: '',
     })
@@ -107,6 +109,8 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
         adminSection: 'delivery',
         states: stateFilter(null, counts),
         rows: rows.map(presentRequest),
+        webhook: presentWebhook(await delivery.lastWebhookCheck(), deps.config.cdek.sandbox),
+        attention: counts.not_delivered ?? 0,
         sandbox: deps.config.cdek.sandbox,
         orderQuery: number,
         orderError: number ? `Заказ № ${number} не найден` : 'Введите номер заказа',
@@ -154,6 +158,13 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
       return
     }
     flash(req, 'ok', `Заявка ${outcome.request.number} создана и передаётся в СДЭК; трек-номер появится здесь, когда СДЭК его присвоит`)
+    res.redirect(303, '/admin/delivery')
+  })
+
+  r.post('/delivery/webhook-check', async (req, res) => {
+    const check = await delivery.ensureWebhook(`staff:${userOf(req).id}`)
+    if (check.outcome === 'error') flash(req, 'error', `Подписка на статусы СДЭК не проверена: ${check.error}`)
+    else flash(req, 'ok', check.outcome === 'created' ? 'Подписка на статусы СДЭК оформлена' : 'Подписка на статусы СДЭК есть')
     res.redirect(303, '/admin/delivery')
   })
 

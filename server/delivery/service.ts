@@ -7,7 +7,7 @@ import { NotFound } from '../shared/errors.js'
 import { enqueue } from '../integrations/outbox/store.js'
 import { DeliveryError, type HandlerContext, type OutboxHandler } from '../integrations/outbox/dispatcher.js'
 import type { CdekClient, CdekOrderStatusHook, CdekStatus } from '../integrations/cdek/types.js'
-import { invalidRequest, parseCdekTime, problemsText, STATE_NAMES, stateOfCdekStatus, statusName, toCdekOrder, type DeliveryState } from '../integrations/cdek/map.js'
+import { invalidRequest, isReturnStatus, parseCdekTime, problemsText, STATE_NAMES, stateOfCdekStatus, statusName, toCdekOrder, type DeliveryState } from '../integrations/cdek/map.js'
 import * as store from './store.js'
 import { activeKeyOf, cdekNumberOf, checkPackages, computePackages, recipientErrors, trackUrl } from './rules.js'
 import type { CreateOutcome, DeliveryActor, DeliveryDraft, DeliveryInfo, DeliveryRequestRow, PackageInput, Recipient } from './types.js'
@@ -22,6 +22,15 @@ const CLOSED_ORDER = new Set(['cancelled', 'completed'])
 
 export type DeliveryService = ReturnType<typeof createDeliveryService>
 
+/** What delivery asks of the orders service when CDEK delivers or fails to (server/orders/service.ts). */
+export interface OrdersForDelivery {
+  carrierDelivered(orderId: number, shipmentId: number | null, actor: { kind: 'system'; userId: null }, note: string): Promise<'moved' | 'refused' | 'waiting' | 'already'>
+  carrierNote(orderId: number, actor: { kind: 'system'; userId: null }, note: string): Promise<void>
+}
+
+/** The outcome of a subscription check as /admin/delivery shows it. */
+export type WebhookCheck = store.WebhookCheckRow
+
 /**
  * Delivery requests to CDEK for an order's shipments. A request is written with its outbox row (`cdek.order.create`) in one
  * transaction and never calls CDEK inside the manager's request; the outbox handler searches CDEK by our own number before
@@ -29,7 +38,7 @@ export type DeliveryService = ReturnType<typeof createDeliveryService>
  * number and statuses arrive by the `ORDER_STATUS` webhook and by the poll job, both de-duplicated on
  * (request, status code, CDEK's status time). Each new status is announced on the outbox as `delivery.status`.
  */
-export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logger; config: Config; cdek: CdekClient }) {
+export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logger; config: Config; cdek: CdekClient; orders: OrdersForDelivery }) {
   const { db, clock, logger } = deps
   const cfg = deps.config.cdek
   const now = () => clock.now().getTime()
@@ -108,19 +117,29 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
     )
   }
 
+  /** The products of a shipment whose packaging has no sizes (their goods go into standard boxes): staff may add them. */
+  async function withoutSizes(orderId: number, shipmentId: number | null): Promise<{ sku: string; name: string }[]> {
+    const lines = await store.linesToShip(db, orderId, shipmentId)
+    const seen = new Set<string>()
+    return lines
+      .filter((l) => Number(l.qty_milli) > 0 && !(l.length_cm && l.width_cm && l.height_cm))
+      .filter((l) => (seen.has(l.sku) ? false : (seen.add(l.sku), true)))
+      .map((l) => ({ sku: l.sku, name: l.name }))
+  }
+
   /** Advances a request to a CDEK status once; announces it on the outbox. Returns false for a status already known. */
   async function applyStatus(req: DeliveryRequestRow, s: { code: string; name?: string | null; cdekTime: string; city?: string; source: 'webhook' | 'poll'; cdekNumber?: string | null }): Promise<boolean> {
     const at = parseCdekTime(s.cdekTime) ?? now()
     const name = statusName(s.code, s.name)
-    return db.transaction(async (trx) => {
+    const done = await db.transaction(async (trx) => {
       const t = now()
       const fresh = (await store.requestById(trx, req.id))!
       const patch: Partial<DeliveryRequestRow> = {}
       if (s.cdekNumber && !fresh.cdek_number) patch.cdek_number = s.cdekNumber
       const statusId = await store.insertStatus(trx, { request_id: req.id, code: s.code, name, cdek_time: s.cdekTime, at, city: s.city ?? '', source: s.source, created_at: t })
       const newest = statusId !== null && (fresh.cdek_status_at === null || at >= Number(fresh.cdek_status_at))
+      const state = stateOfCdekStatus(s.code)
       if (newest) {
-        const state = stateOfCdekStatus(s.code)
         Object.assign(patch, { cdek_status: s.code, cdek_status_name: name, cdek_status_at: at, status: state })
         if (state === 'failed') Object.assign(patch, { active_key: null, error: fresh.error ?? `СДЭК: ${name}` })
       } else if (patch.cdek_number && fresh.status === 'accepted') {
@@ -147,9 +166,36 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
           },
         })
       }
-      return statusId !== null
+      return { recorded: statusId !== null, newest, state, was: fresh.status, orderId: fresh.order_id, shipmentId: fresh.shipment_id }
     })
+    if (done.newest) await tellOrder(done, s.code, name, s.city ?? '')
+    return done.recorded
   }
+
+  /**
+   * Tells the order what CDEK did, after the status is committed: delivered → the shipment is delivered and the order may
+   * become «доставлен» (through the orders state machine, which may refuse: then it is only recorded); not delivered or
+   * returning → a «Доставка СДЭК» event in the order's history. A failure here is logged and leaves the status recorded.
+   */
+  async function tellOrder(d: { state: DeliveryState; was: DeliveryState; orderId: number; shipmentId: number | null }, code: string, name: string, city: string): Promise<void> {
+    const actor = { kind: 'system' as const, userId: null }
+    const shipmentNo = d.shipmentId === null ? null : (await store.shipmentsOf(db, d.orderId)).find((x) => x.id === d.shipmentId)?.no ?? null
+    const what = shipmentNo === null ? 'Заказ' : `Отгрузка ${shipmentNo}`
+    try {
+      if (d.state === 'delivered' && d.was !== 'delivered') {
+        const outcome = await deps.orders.carrierDelivered(d.orderId, d.shipmentId, actor, `СДЭК: ${what.toLowerCase()} — ${name}${city ? `, ${city}` : ''}`)
+        logger.info({ orderId: d.orderId, shipmentId: d.shipmentId, outcome }, 'cdek delivered a shipment')
+      } else if (d.state === 'not_delivered') {
+        const why = isReturnStatus(code) ? 'груз возвращается отправителю' : 'СДЭК не смог вручить груз'
+        await deps.orders.carrierNote(d.orderId, actor, `СДЭК: ${what.toLowerCase()} — ${name}${city ? `, ${city}` : ''}: ${why}`)
+      }
+    } catch (err) {
+      logger.error({ err, orderId: d.orderId, shipmentId: d.shipmentId, code }, 'cdek status not applied to the order')
+    }
+  }
+
+  /** The url CDEK posts statuses to: our public address and the secret path. */
+  const hookUrl = () => `${deps.config.publicUrl}/hooks/cdek/${cfg.webhookSecret}`
 
   /** Marks a request refused by CDEK: the reason in Russian for the manager, the shipment free for a new request. */
   async function fail(id: number, reason: string): Promise<void> {
@@ -198,6 +244,7 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
         warnings,
         recipient: recipientOf(order),
         existing,
+        noSizes: await withoutSizes(orderId, shipmentId),
       }
     },
 
@@ -355,6 +402,35 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
       if (!r) throw new NotFound()
       if (r.cdek_uuid) await refresh(r)
     },
+
+    /**
+     * Makes sure CDEK posts `ORDER_STATUS` to our hook: lists the subscriptions first and subscribes only when ours is
+     * missing (CDEK keeps one per type, so a subscription to another url is replaced). The outcome is recorded (present,
+     * created, or the error in Russian) for /admin/delivery; a failure is recorded, not thrown.
+     */
+    async ensureWebhook(actor: string): Promise<WebhookCheck> {
+      const url = hookUrl()
+      // What is kept and shown hides the secret part of the path.
+      const shown = url.replace(/\/hooks\/cdek\/.*$/, '/hooks/cdek/…')
+      let row: Omit<store.WebhookCheckRow, 'id'>
+      try {
+        const mine = (await deps.cdek.listWebhooks()).find((w) => w.type === 'ORDER_STATUS' && w.url === url)
+        if (mine) row = { outcome: 'present', url: shown, cdek_uuid: mine.uuid || null, error: null, actor, checked_at: now() }
+        else {
+          const uuid = await deps.cdek.subscribeWebhook(url, 'ORDER_STATUS')
+          row = { outcome: 'created', url: shown, cdek_uuid: uuid, error: null, actor, checked_at: now() }
+        }
+      } catch (err) {
+        const msg = (err as Error).message
+        row = { outcome: 'error', url: shown, cdek_uuid: null, error: (/^СДЭК/.test(msg) ? msg : `СДЭК не ответил: ${msg}`).slice(0, 2000), actor, checked_at: now() }
+        logger.warn({ err: row.error }, 'cdek webhook subscription check failed')
+      }
+      const id = await store.insertWebhookCheck(db, row)
+      return { id, ...row }
+    },
+
+    /** The newest subscription check, or null before the first. */
+    lastWebhookCheck: async (): Promise<WebhookCheck | null> => (await store.lastWebhookCheck(db)) ?? null,
 
     /** The /admin list: newest requests, optionally of one state, with counts per state. */
     async list(status: DeliveryState | null) {

@@ -145,3 +145,24 @@ export function openRequests(db: Db, o: { acceptedBefore: number; movingBefore: 
     .orderBy('id')
     .limit(o.limit)
 }
+
+/** One check of the CDEK webhook subscription (migration 015). */
+export interface WebhookCheckRow {
+  id: number
+  outcome: 'present' | 'created' | 'error'
+  url: string
+  cdek_uuid: string | null
+  error: string | null
+  actor: string
+  checked_at: number
+}
+
+export async function insertWebhookCheck(db: Db, row: Omit<WebhookCheckRow, 'id'>): Promise<number> {
+  return insertId(db, 'cdek_webhook_checks', row)
+}
+
+/** The newest check of the subscription, or undefined before the first. */
+export async function lastWebhookCheck(db: Db): Promise<WebhookCheckRow | undefined> {
+  const r = await db('cdek_webhook_checks').orderBy('checked_at', 'desc').orderBy('id', 'desc').first()
+  return r ? { ...r, checked_at: Number(r.checked_at) } : undefined
+}

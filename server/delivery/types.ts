@@ -96,6 +96,8 @@ export interface DeliveryDraft {
   warnings: string[]
   recipient: Recipient
   existing: DeliveryInfo | null
+  /** Products whose packaging has no shipping sizes (they went into standard boxes). */
+  noSizes: { sku: string; name: string }[]
 }
 
 export type CreateOutcome = { ok: true; request: DeliveryInfo } | { ok: false; errors: Record<string, string> }

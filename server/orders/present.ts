@@ -32,7 +32,7 @@ const ACTORS: Record<string, string> = { buyer: 'покупатель', api: 'п
 function eventView(e: EventRow, tz: string) {
   return {
     at: formatDateTime(e.created_at, tz),
-    what: e.kind === 'placed' ? 'Заказ оформлен' : e.to_status && e.from_status !== e.to_status ? `${e.from_status ? `${STATUS_LABELS[e.from_status]} → ` : ''}${STATUS_LABELS[e.to_status]}` : { payment: 'Оплата', split: 'Разделён на отгрузки', merged: 'Объединение', repeated: 'Повтор' }[e.kind] ?? e.kind,
+    what: e.kind === 'placed' ? 'Заказ оформлен' : e.to_status && e.from_status !== e.to_status ? `${e.from_status ? `${STATUS_LABELS[e.from_status]} → ` : ''}${STATUS_LABELS[e.to_status]}` : { payment: 'Оплата', split: 'Разделён на отгрузки', merged: 'Объединение', repeated: 'Повтор', delivery: 'Доставка СДЭК' }[e.kind] ?? e.kind,
     who: `${ACTORS[e.actor_kind] ?? e.actor_kind}${e.actor_name ? `: ${e.actor_name}` : ''}`,
     note: e.note,
   }
@@ -73,6 +73,8 @@ export interface OrderDelivery {
   status: string
   badge: string
   at: number
+  /** CDEK could not deliver, or the parcel is returning: what the buyer should know, in Russian. */
+  problem?: string | null
 }
 
 /**
@@ -126,6 +128,7 @@ export function presentOrder(d: Detail, tz: string, o: { canEdit: boolean; targe
       plannedOn: formatDate(Date.parse(`${s.planned_on}T12:00:00Z`), tz),
       shipped: s.status === 'shipped',
       shippedAt: s.shipped_at ? formatDateTime(s.shipped_at, tz) : null,
+      deliveredAt: s.delivered_at ? formatDateTime(s.delivered_at, tz) : null,
       total: formatRub(s.kopecks),
       delivery: (o.deliveries ?? []).find((x) => x.shipmentId === s.id) ?? null,
       lines: s.lines.map((x) => {

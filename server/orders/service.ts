@@ -175,6 +175,41 @@ export function createOrdersService(deps: {
     },
 
     /**
+     * The carrier (CDEK) handed a shipment to the buyer (`shipmentId` null: the request carried the whole order). The shipment
+     * is marked delivered; when every shipment of the order is, the order moves to «доставлен» through the state machine.
+     * A move the machine refuses (the order is not «отгружен» yet in the portal) is never forced: it is recorded in the
+     * order's history as a «Доставка СДЭК» event with the reason, for a manager to sort out. Returns what happened.
+     */
+    async carrierDelivered(orderId: number, shipmentId: number | null, actor: Actor, note: string): Promise<'moved' | 'refused' | 'waiting' | 'already'> {
+      return transactionWithRetry(db, async (trx) => {
+        const at = now()
+        const order = await lockOrder(trx, orderId, at)
+        const { total, delivered } = await store.markShipmentsDelivered(trx, orderId, shipmentId, at)
+        if (total > 0 && delivered < total) {
+          await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: `${note}; доставлено отгрузок: ${delivered} из ${total}` }, at)
+          return 'waiting'
+        }
+        if (order.status === 'delivered' || order.status === 'completed') return 'already'
+        const refused = transitionError(order.status, 'delivered')
+        if (refused) {
+          await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: `${note}; заказ не переведён в «${STATUS_LABELS.delivered}»: ${refused}`.slice(0, 1000) }, at)
+          return 'refused'
+        }
+        await applyTransition(trx, order, 'delivered', actor, note.slice(0, 500), at)
+        return 'moved'
+      })
+    },
+
+    /** Records a carrier's event in the order's history (CDEK could not deliver, the parcel is returning). */
+    async carrierNote(orderId: number, actor: Actor, note: string): Promise<void> {
+      await transactionWithRetry(db, async (trx) => {
+        const at = now()
+        const order = await lockOrder(trx, orderId, at)
+        await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: note.slice(0, 1000) }, at)
+      })
+    },
+
+    /**
      * Records a payment against one invoice (staff now, 1C later): the invoice's paid amount grows (never past its amount),
      * and before assembling the order follows: all invoices paid → «оплачен», some → «частично оплачен». `within`, when given,
      * runs in the same transaction with the amount actually applied (1C records its payment document with the payment, so

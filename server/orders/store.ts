@@ -149,7 +149,7 @@ export async function shipmentsOf(db: Db, orderId: number): Promise<{ shipments:
   const lines: ShipmentLineRow[] = shipments.length
     ? await db('order_shipment_lines').whereIn('shipment_id', shipments.map((s) => s.id)).orderBy('id').select('shipment_id', 'order_line_id', 'qty_milli')
     : []
-  return { shipments: shipments.map((s) => ({ ...s, shipped_at: num(s.shipped_at) as number | null })), lines: lines.map((l) => ({ ...l, qty_milli: Number(l.qty_milli) })) }
+  return { shipments: shipments.map((s) => ({ ...s, shipped_at: num(s.shipped_at) as number | null, delivered_at: num(s.delivered_at) as number | null })), lines: lines.map((l) => ({ ...l, qty_milli: Number(l.qty_milli) })) }
 }
 
 /** Replaces an order's shipments with a new plan. */
@@ -172,6 +172,18 @@ export async function markShipmentShipped(trx: Db, orderId: number, shipmentId: 
 
 export async function markAllShipped(trx: Db, orderId: number, now: number): Promise<void> {
   await trx('order_shipments').where({ order_id: orderId, status: 'planned' }).update({ status: 'shipped', shipped_at: now, updated_at: now })
+}
+
+/**
+ * Marks shipments delivered by the carrier (CDEK), once: `shipmentId` null marks every shipment of the order (a request
+ * that carried the whole order). Returns how many shipments the order has and how many of them are delivered now.
+ */
+export async function markShipmentsDelivered(trx: Db, orderId: number, shipmentId: number | null, now: number): Promise<{ total: number; delivered: number }> {
+  const q = trx('order_shipments').where({ order_id: orderId }).whereNull('delivered_at')
+  if (shipmentId !== null) q.andWhere({ id: shipmentId })
+  await q.update({ delivered_at: now, updated_at: now })
+  const rows: { delivered_at: number | string | null }[] = await trx('order_shipments').where({ order_id: orderId }).select('delivered_at')
+  return { total: rows.length, delivered: rows.filter((r) => r.delivered_at !== null).length }
 }
 
 /** The conditions of the history's filters on `orders as o`. */

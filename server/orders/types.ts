@@ -107,6 +107,8 @@ export interface ShipmentRow {
   planned_on: string
   status: 'planned' | 'shipped'
   shipped_at: number | null
+  /** When the carrier (CDEK) reported it handed over (migration 015). */
+  delivered_at?: number | null
 }
 
 export interface ShipmentLineRow {

@@ -52,6 +52,7 @@ export function createCdekSandbox(deps: { delayMs: number; hookUrl: () => string
   const orders = new Map<string, SandboxOrder>()
   const pending = new Map<string, NodeJS.Timeout>()
   let subscribed: string | null = null
+  let subscriptionUuid = ''
   const now = () => deps.clock.now().getTime()
 
   async function postHook(o: SandboxOrder, s: CdekStatus): Promise<void> {
@@ -190,7 +191,12 @@ export function createCdekSandbox(deps: { delayMs: number; hookUrl: () => string
       return
     }
     subscribed = b.url
-    res.json({ entity: { uuid: randomUUID() }, requests: [{ state: 'SUCCESSFUL', errors: [] }] })
+    subscriptionUuid = randomUUID()
+    res.json({ entity: { uuid: subscriptionUuid }, requests: [{ state: 'SUCCESSFUL', errors: [] }] })
+  })
+
+  r.get('/v2/webhooks', (_req, res) => {
+    res.json(subscribed ? [{ uuid: subscriptionUuid, url: subscribed, type: 'ORDER_STATUS' }] : [])
   })
 
   return {

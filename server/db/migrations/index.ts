@@ -13,6 +13,7 @@ import * as m011 from './011-bitrix24.js'
 import * as m012 from './012-b24-ui.js'
 import * as m013 from './013-onec-sale-money.js'
 import * as m014 from './014-product-images.js'
+import * as m015 from './015-delivery-more.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '012-b24-ui': m012,
   '013-onec-sale-money': m013,
   '014-product-images': m014,
+  '015-delivery-more': m015,
 }
 
 /** A knex migration source over the explicit list above. */

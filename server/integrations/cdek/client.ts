@@ -5,7 +5,7 @@ import { DeliveryError } from '../outbox/dispatcher.js'
 import { deliveryErrorFrom } from '../outbox/http.js'
 import type { RateLimiter } from '../outbox/rate-limit.js'
 import { invalidRequest, problemsText } from './map.js'
-import type { CdekClient, CdekEntityResponse, CdekOrderEntity, CdekOrderRequest, CdekRequestInfo } from './types.js'
+import type { CdekClient, CdekEntityResponse, CdekOrderEntity, CdekOrderRequest, CdekRequestInfo, CdekWebhook } from './types.js'
 
 /** Renew the token this long before CDEK says it expires (clock skew, a slow request). */
 const TOKEN_MARGIN_MS = 60_000
@@ -111,6 +111,16 @@ export function createCdekClient(deps: {
     async subscribeWebhook(url: string, type = 'ORDER_STATUS') {
       const res = await call<CdekEntityResponse<{ uuid: string }>>({ method: 'POST', url: '/webhooks', data: { url, type } })
       return res.data?.entity?.uuid ?? null
+    },
+
+    async listWebhooks() {
+      // The answer's shape is not documented (reference/cdek.md §5 [U]): a plain array, or the list under `entity`/`items`.
+      const res = await call<unknown>({ method: 'GET', url: '/webhooks' })
+      const d = res.data as { entity?: unknown; items?: unknown } | unknown[] | null
+      const list = Array.isArray(d) ? d : Array.isArray(d?.entity) ? d.entity : Array.isArray(d?.items) ? d.items : d?.entity ? [d.entity] : []
+      return (list as Partial<CdekWebhook>[])
+        .filter((w) => w && typeof w.url === 'string')
+        .map((w) => ({ uuid: String(w.uuid ?? ''), url: w.url!, type: String(w.type ?? '') }))
     },
   }
 }

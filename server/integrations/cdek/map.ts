@@ -28,11 +28,24 @@ export const CDEK_STATUS_NAMES: Record<string, string> = {
   POSTOMAT_POSTED: 'Заложен в постамат',
   POSTOMAT_SEIZED: 'Изъят из постамата курьером',
   POSTOMAT_RECEIVED: 'Изъят из постамата клиентом',
+  RETURNED: 'Возвращён отправителю',
+  RETURNED_TO_SENDER_CITY_WAREHOUSE: 'Возвращён на склад в городе отправителя',
+  RETURNED_TO_TRANSIT_WAREHOUSE: 'Возвращается: на складе транзита',
+  RETURNED_TO_RECIPIENT_CITY_WAREHOUSE: 'Возвращается: на складе в городе получателя',
 }
 
 /** The name of a CDEK status in Russian: ours, else CDEK's own, else the raw code. */
 export function statusName(code: string, cdekName?: string | null): string {
-  return CDEK_STATUS_NAMES[code] ?? (cdekName || code)
+  const known = CDEK_STATUS_NAMES[code]
+  if (known) return known
+  // CDEK has several RETURNED_* codes and names them inconsistently: a return is said in Russian even when unnamed.
+  if (code.startsWith('RETURNED') && (!cdekName || cdekName === code)) return 'Возвращается отправителю'
+  return cdekName || code
+}
+
+/** Whether a CDEK status means the parcel goes back to the sender (`RETURNED_*`, seized from a parcel locker). */
+export function isReturnStatus(code: string | null): boolean {
+  return !!code && (code.startsWith('RETURNED') || code === 'POSTOMAT_SEIZED')
 }
 
 /**

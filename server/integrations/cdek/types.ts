@@ -112,4 +112,13 @@ export interface CdekClient {
   /** The order with our own number (`GET /v2/orders?im_number=`), or null: the search before a create. */
   findByNumber(number: string): Promise<CdekOrderEntity | null>
   subscribeWebhook(url: string, type?: string): Promise<string | null>
+  /** The webhook subscriptions of the account (`GET /v2/webhooks`). */
+  listWebhooks(): Promise<CdekWebhook[]>
+}
+
+/** One webhook subscription: CDEK keeps one per `type`, a new url replaces the old one (reference/cdek.md §5). */
+export interface CdekWebhook {
+  uuid: string
+  url: string
+  type: string
 }
