@@ -69,6 +69,11 @@ describe('b24 map: pure conversions to CRM fields', () => {
     const order = { number: '000123', total_kopecks: 150_000 }
     expect(changeComment({ change: 'status', from: 'pending', to: 'paid', note: 'по выписке', order })).to.equal('Статус заказа № 000123: «оплачен» (был «ожидает обработки»)\nпо выписке')
     expect(changeComment({ change: 'cancelled', from: 'paid', to: 'cancelled', order })).to.equal('Заказ № 000123 отменён')
+    // A move Bitrix24 itself made: the comment says so, without the note that repeats the stage.
+    const fromB24 = { actor: { kind: 'b24', user_id: null, via: 'b24_deal' } }
+    expect(changeComment({ change: 'status', from: 'pending', to: 'awaiting_payment', note: 'Битрикс24: сделка № 5 перешла в стадию «Счёт»', order, ...fromB24 })).to.equal('Заказ № 000123 переведён из Битрикс24 в «ожидает оплаты» (был «ожидает обработки»)')
+    expect(changeComment({ change: 'cancelled', from: 'pending', to: 'cancelled', order, ...fromB24 })).to.equal('Заказ № 000123 отменён из Битрикс24')
+    expect(changeComment({ change: 'status', from: 'pending', to: 'paid', order, actor: { kind: 'b24', user_id: null } } as never)).to.match(/^Статус заказа/)
     expect(changeComment({ change: 'payment', from: 'pending', to: 'partly_paid', order, invoices: [{ amount_kopecks: 150_000, paid_kopecks: 50_000 }] })).to.contain('Оплачено 500.00 из 1500.00 ₽')
     expect(deliveryComment({ status_name: 'Принят на склад отправителя', city: 'Москва', cdek_number: '1106207236' })).to.equal('СДЭК: Принят на склад отправителя, Москва; трек-номер 1106207236')
   })
