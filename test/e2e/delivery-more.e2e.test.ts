@@ -1,0 +1,112 @@
+import { expect } from 'chai'
+import request from 'supertest'
+import type { Browser as PwBrowser, Page } from 'playwright-core'
+import { startApp, type TestApp } from '../support/app.js'
+import { createUser, PASSWORD } from '../support/factories.js'
+import { launchChromium, shot } from '../support/browser.js'
+import { orderWithDelivery } from '../integration/delivery/helpers.js'
+
+const SECRET = 'e2e-cdek-secret-more-0123456789'
+
+describe('CDEK delivery, second part, in Chromium: packaging sizes, subscription, delivered and returned', () => {
+  let app: TestApp
+  let chromium: PwBrowser
+  let page: Page
+  before(async () => {
+    app = await startApp({ env: { CDEK_SANDBOX_DELAY_SECONDS: '3600', CDEK_WEBHOOK_SECRET: SECRET } })
+    chromium = await launchChromium()
+    page = await chromium.newPage({ viewport: { width: 1360, height: 900 } })
+  })
+  after(async () => {
+    await chromium?.close()
+    await app?.close()
+  })
+
+  const login = async (p: Page, email: string, password: string) => {
+    await p.goto(`${app.url}/login`)
+    await p.fill('input[name=email]', email)
+    await p.fill('input[name=password]', password)
+    await p.click('button[type=submit]')
+    await p.waitForLoadState('networkidle')
+  }
+
+  it('staff set packaging sizes by article, the draft uses them; the list flags a return; the buyer reads it in Russian', async () => {
+    const { b, order } = await orderWithDelivery(app)
+    const loose = (await app.c.db('order_lines').where({ order_id: order.id }).orderBy('id'))[1]
+    const manager = await createUser(app, { staff: true })
+    await login(page, manager.email, manager.password)
+
+    await page.goto(`${app.url}/admin/delivery/new?order=${order.number}`)
+    expect(await page.locator('[data-no-sizes]').textContent()).to.contain(loose.sku)
+    await shot(page, 'admin-delivery-new-no-sizes')
+
+    await page.goto(`${app.url}/admin/catalog/packagings`)
+    await page.fill('input[name=sku]', loose.sku)
+    await page.click('text=Найти')
+    await page.waitForURL(/packagings\?sku=/)
+    const row = page.locator('[data-packagings] tbody tr').first()
+    await row.locator('input[name^=weight_]').fill('1,2 кг')
+    await row.locator('input[name^=length_]').fill('20')
+    await page.click('text=Сохранить размеры')
+    await page.waitForLoadState('networkidle')
+    expect(await page.textContent('body')).to.contain('Вес — целое число граммов').and.contain('Укажите все три размера')
+    expect(await row.locator('input[name^=weight_]').inputValue()).to.equal('1,2 кг')
+    await shot(page, 'admin-packagings-error')
+    await row.locator('input[name^=weight_]').fill('1020')
+    await row.locator('input[name^=width_]').fill('15')
+    await row.locator('input[name^=height_]').fill('10')
+    await page.click('text=Сохранить размеры')
+    await page.waitForURL(/packagings\?sku=/)
+    expect(await page.textContent('body')).to.contain('Размеры упаковки сохранены').and.contain('для СДЭК готово')
+    await shot(page, 'admin-packagings')
+
+    await page.goto(`${app.url}/admin/delivery/new?order=${order.number}`)
+    expect(await page.inputValue('input[name=weight_2]')).to.equal('1020')
+    expect(await page.locator('[data-no-sizes]').count()).to.equal(0)
+    await page.click('text=Отправить заявку в СДЭК')
+    await page.waitForURL(`${app.url}/admin/delivery`)
+    await app.c.dispatcher.drainOnce()
+    const req = await app.c.db('delivery_requests').where({ order_id: order.id }).first()
+    await request(app.url).post(`/hooks/cdek/${SECRET}`).send({ type: 'ORDER_STATUS', date_time: '2026-11-27T12:00:00+0300', uuid: req.cdek_uuid, attributes: { cdek_number: '5550003334', status_code: 'NOT_DELIVERED', status_date_time: '2026-11-27T12:00:00+0300', city_name: 'Санкт-Петербург' } })
+    await request(app.url).post(`/hooks/cdek/${SECRET}`).send({ type: 'ORDER_STATUS', date_time: '2026-11-28T12:00:00+0300', uuid: req.cdek_uuid, attributes: { cdek_number: '5550003334', status_code: 'RETURNED_TO_SENDER_CITY_WAREHOUSE', status_date_time: '2026-11-28T12:00:00+0300', city_name: 'Москва' } })
+
+    await page.goto(`${app.url}/admin/delivery`)
+    await page.click('text=проверить подписку')
+    await page.waitForURL(`${app.url}/admin/delivery`)
+    expect(await page.textContent('body')).to.contain('Подписка на статусы СДЭК оформлена')
+    expect(await page.locator('[data-delivery-attention]').textContent()).to.contain('Не доставлено или возвращается: 1')
+    expect(await page.locator(`[data-delivery-id="${req.id}"] [data-delivery-problem]`).textContent()).to.contain('Груз возвращается отправителю')
+    await shot(page, 'admin-delivery-returned')
+
+    const buyerPage = await chromium.newPage({ viewport: { width: 1280, height: 900 } })
+    await login(buyerPage, b.user.email, PASSWORD)
+    await buyerPage.goto(`${app.url}/orders/${order.number}`)
+    expect(await buyerPage.locator('[data-deliveries] [data-delivery-problem]').textContent()).to.contain('Груз возвращается отправителю')
+    await shot(buyerPage, 'buyer-order-returned')
+  })
+
+  it('the buyer sees each shipment «доставлена» and the order «доставлен» after CDEK delivers them', async () => {
+    const { b, order } = await orderWithDelivery(app)
+    const member = (await app.c.companies.forMember(b.user.id, b.company.id))!
+    const lines = await app.c.db('order_lines').where({ order_id: order.id }).orderBy('id')
+    expect(await app.c.orders.split(member, b.user.id, order.number, [
+      { plannedOn: '2026-12-01', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 2_000]]) },
+      { plannedOn: '2026-12-10', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 3_000]]) },
+    ])).to.deep.equal([])
+    const shipments = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
+    const system = { kind: 'system' as const, userId: null }
+    for (const to of ['awaiting_payment', 'assembling'] as const) await app.c.orders.transition(order.id, to, system)
+    for (const s of shipments) {
+      await app.c.orders.shipShipment(order.id, s.id, system)
+      expect((await app.c.delivery.createRequest({ orderId: order.id, shipmentId: s.id, actor: { kind: 'b24', userId: null } })).ok).to.equal(true)
+    }
+    await app.c.dispatcher.drainOnce()
+    for (const r of await app.c.db('delivery_requests').where({ order_id: order.id })) await app.c.cdekSandbox!.advance(r.cdek_uuid, 'DELIVERED')
+    expect((await app.c.db('orders').where({ id: order.id }).first()).status).to.equal('delivered')
+    const buyerPage = await chromium.newPage({ viewport: { width: 1280, height: 1100 } })
+    await login(buyerPage, b.user.email, PASSWORD)
+    await buyerPage.goto(`${app.url}/orders/${order.number}`)
+    expect(await buyerPage.locator('[data-shipment-delivered]').count()).to.equal(2)
+    await shot(buyerPage, 'buyer-order-delivered')
+  })
+})
