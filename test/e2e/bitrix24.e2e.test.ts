@@ -140,6 +140,9 @@ describe('e2e: order → Bitrix24 deal → CDEK request from the deal tab → tr
     expect((await app.c.db('orders').where({ id: orderId }).first()).status).to.equal('awaiting_payment')
     await drain()
     expect((await app.c.db('orders').where({ id: orderId }).first()).status).to.equal('awaiting_payment')
+    // The history names the stage as the portal calls it, not by its code.
+    const moved = await app.c.db('order_events').where({ order_id: orderId, to_status: 'awaiting_payment' }).first()
+    expect(moved.note).to.contain('в стадию «Подготовка документов»')
     await buyerPage.goto(`${app.url}/orders/${number}`)
     expect(await buyerPage.textContent('main')).to.contain('ожидает оплаты')
   })
@@ -160,8 +163,19 @@ describe('e2e: order → Bitrix24 deal → CDEK request from the deal tab → tr
     await cabinet.goto(`${app.url}/orders/${number}`)
     await shot(cabinet, 'b24-e2e-cabinet-as-manager')
     expect(await cabinet.textContent('main')).to.contain(`Заказ № ${number}`)
-    cabinet.on('dialog', (d) => void d.accept())
-    await go(cabinet, cabinet.click('button:has-text("Отменить заказ")'))
+    // The buyer's «Отменить заказ» is there but disabled, marked «только просмотр».
+    const cancel = cabinet.locator('button:has-text("Отменить заказ")')
+    expect(await cancel.isDisabled()).to.equal(true)
+    expect(await cabinet.locator('.read-only-hint').count()).to.be.greaterThan(0)
+    // The server stays the guard: the same form submitted anyway is refused.
+    await go(
+      cabinet,
+      cabinet.evaluate(() => {
+        const form = Array.from(document.querySelectorAll('form')).find((f) => f.textContent?.includes('Отменить заказ'))!
+        form.querySelectorAll('[disabled]').forEach((el) => el.removeAttribute('disabled'))
+        HTMLFormElement.prototype.submit.call(form)
+      }),
+    )
     expect(await cabinet.textContent('main')).to.contain('только для просмотра')
     expect((await app.c.db('orders').where({ id: orderId }).first()).status).to.equal('awaiting_payment')
   })
