@@ -27,7 +27,7 @@ import { createDispatcher, type Dispatcher } from './integrations/outbox/dispatc
 import { createRateLimiter, type RateLimiter } from './integrations/outbox/rate-limit.js'
 import { createCdekClient } from './integrations/cdek/client.js'
 import { createCdekSandbox } from './sandbox/cdek.js'
-import { CDEK_ORDER_CREATE, createDeliveryService } from './delivery/service.js'
+import { CDEK_ORDER_CREATE, DELIVERY_ORDER, createDeliveryService } from './delivery/service.js'
 import { createMailHandler, MAIL_TOPIC } from './integrations/mail/index.js'
 import { startScheduler } from '../jobs/scheduler.js'
 import { createOnecService } from './integrations/onec/service.js'
@@ -151,7 +151,7 @@ export function compose(o: {
     clock,
     logger,
     maxAttempts: config.outbox.maxAttempts,
-    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [CDEK_ORDER_CREATE]: delivery.sendToCdek, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...(config.b24.enabled ? b24Sync.handlers : {}) },
+    handlers: { [B24_EVENT_TOPIC]: b24Ui.eventHandler, [CDEK_ORDER_CREATE]: delivery.sendToCdek, [DELIVERY_ORDER]: delivery.applyToOrder, [MAIL_TOPIC]: createMailHandler({ db, clock, smtpUrl: config.mail.smtpUrl, from: config.mail.from }), ...(config.b24.enabled ? b24Sync.handlers : {}) },
   })
   return { config, db, logger, clock, hasher, accounts, companies, files, points, documents, tokens, admin, pricing, carts, catalog, quickOrder, stock, orders, onecSale, onec, dispatcher, rateLimiter, delivery, cdekSandbox, impersonation, b24Client, b24Sandbox, b24Sync, b24Ui }
 }

@@ -16,6 +16,11 @@ import type { CreateOutcome, DeliveryActor, DeliveryDraft, DeliveryInfo, Deliver
 export const CDEK_ORDER_CREATE = 'cdek.order.create'
 /** The outbox topic announcing a delivery status change (the Bitrix24 side posts a timeline comment). */
 export const DELIVERY_STATUS = 'delivery.status'
+/**
+ * The outbox topic that tells the order what CDEK did (delivered, not delivered, returning), handled in the portal itself
+ * (`applyToOrder`): written with the status, so a failure to update the order is retried, never lost.
+ */
+export const DELIVERY_ORDER = 'delivery.order'
 
 /** Orders in these states may not get a delivery request. */
 const CLOSED_ORDER = new Set(['cancelled', 'completed'])
@@ -131,7 +136,7 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
   async function applyStatus(req: DeliveryRequestRow, s: { code: string; name?: string | null; cdekTime: string; city?: string; source: 'webhook' | 'poll'; cdekNumber?: string | null }): Promise<boolean> {
     const at = parseCdekTime(s.cdekTime) ?? now()
     const name = statusName(s.code, s.name)
-    const done = await db.transaction(async (trx) => {
+    return db.transaction(async (trx) => {
       const t = now()
       const fresh = (await store.requestById(trx, req.id))!
       const patch: Partial<DeliveryRequestRow> = {}
@@ -146,6 +151,14 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
         patch.status = 'created'
       }
       if (Object.keys(patch).length) await store.updateRequest(trx, req.id, { ...patch, updated_at: t })
+      if (newest && ((state === 'delivered' && fresh.status !== 'delivered') || state === 'not_delivered')) {
+        await enqueue(trx, {
+          topic: DELIVERY_ORDER,
+          key: `${DELIVERY_ORDER}:${req.id}:${statusId}`,
+          now: t,
+          payload: { orderId: fresh.order_id, shipmentId: fresh.shipment_id, state, code: s.code, name, city: s.city ?? '' },
+        })
+      }
       if (statusId !== null) {
         await enqueue(trx, {
           topic: DELIVERY_STATUS,
@@ -166,33 +179,28 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
           },
         })
       }
-      return { recorded: statusId !== null, newest, state, was: fresh.status, orderId: fresh.order_id, shipmentId: fresh.shipment_id }
+      return statusId !== null
     })
-    if (done.newest) await tellOrder(done, s.code, name, s.city ?? '')
-    return done.recorded
   }
 
   /**
-   * Tells the order what CDEK did, after the status is committed: delivered → the shipment is delivered and the order may
-   * become «доставлен» (through the orders state machine, which may refuse: then it is only recorded); not delivered or
-   * returning → a «Доставка СДЭК» event in the order's history. A failure here is logged and leaves the status recorded.
+   * The `delivery.order` handler: tells the order what CDEK did. Delivered → the shipment is delivered and the order may
+   * become «доставлен» (through the orders state machine, which may refuse: then the refusal is only recorded in the order's
+   * history); not delivered or returning → a «Доставка СДЭК» event in the order's history. Throws on failure, so the
+   * outbox retries.
    */
-  async function tellOrder(d: { state: DeliveryState; was: DeliveryState; orderId: number; shipmentId: number | null }, code: string, name: string, city: string): Promise<void> {
+  const applyToOrder = (async (p: { orderId: number; shipmentId: number | null; state: DeliveryState; code: string; name: string; city: string }) => {
     const actor = { kind: 'system' as const, userId: null }
-    const shipmentNo = d.shipmentId === null ? null : (await store.shipmentsOf(db, d.orderId)).find((x) => x.id === d.shipmentId)?.no ?? null
-    const what = shipmentNo === null ? 'Заказ' : `Отгрузка ${shipmentNo}`
-    try {
-      if (d.state === 'delivered' && d.was !== 'delivered') {
-        const outcome = await deps.orders.carrierDelivered(d.orderId, d.shipmentId, actor, `СДЭК: ${what.toLowerCase()} — ${name}${city ? `, ${city}` : ''}`)
-        logger.info({ orderId: d.orderId, shipmentId: d.shipmentId, outcome }, 'cdek delivered a shipment')
-      } else if (d.state === 'not_delivered') {
-        const why = isReturnStatus(code) ? 'груз возвращается отправителю' : 'СДЭК не смог вручить груз'
-        await deps.orders.carrierNote(d.orderId, actor, `СДЭК: ${what.toLowerCase()} — ${name}${city ? `, ${city}` : ''}: ${why}`)
-      }
-    } catch (err) {
-      logger.error({ err, orderId: d.orderId, shipmentId: d.shipmentId, code }, 'cdek status not applied to the order')
+    const shipmentNo = p.shipmentId === null ? null : (await store.shipmentsOf(db, p.orderId)).find((x) => x.id === p.shipmentId)?.no ?? null
+    const what = `СДЭК: ${shipmentNo === null ? 'заказ' : `отгрузка ${shipmentNo}`} — ${p.name}${p.city ? `, ${p.city}` : ''}`
+    if (p.state === 'delivered') {
+      const outcome = await deps.orders.carrierDelivered(p.orderId, p.shipmentId, actor, what)
+      logger.info({ orderId: p.orderId, shipmentId: p.shipmentId, outcome }, 'cdek delivered a shipment')
+      return null
     }
-  }
+    await deps.orders.carrierNote(p.orderId, actor, `${what}: ${isReturnStatus(p.code) ? 'груз возвращается отправителю' : 'СДЭК не смог вручить груз'}`)
+    return null
+  }) as OutboxHandler
 
   /** The url CDEK posts statuses to: our public address and the secret path. */
   const hookUrl = () => `${deps.config.publicUrl}/hooks/cdek/${cfg.webhookSecret}`
@@ -227,6 +235,7 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
   return {
     requestsForOrder,
     infoById,
+    applyToOrder,
 
     /** The create form's start: the order, its shipments, computed packages and the recipient. */
     async draft(orderId: number, shipmentId: number | null): Promise<DeliveryDraft> {

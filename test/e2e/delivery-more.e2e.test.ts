@@ -70,6 +70,7 @@ describe('CDEK delivery, second part, in Chromium: packaging sizes, subscription
     await request(app.url).post(`/hooks/cdek/${SECRET}`).send({ type: 'ORDER_STATUS', date_time: '2026-11-27T12:00:00+0300', uuid: req.cdek_uuid, attributes: { cdek_number: '5550003334', status_code: 'NOT_DELIVERED', status_date_time: '2026-11-27T12:00:00+0300', city_name: 'Санкт-Петербург' } })
     await request(app.url).post(`/hooks/cdek/${SECRET}`).send({ type: 'ORDER_STATUS', date_time: '2026-11-28T12:00:00+0300', uuid: req.cdek_uuid, attributes: { cdek_number: '5550003334', status_code: 'RETURNED_TO_SENDER_CITY_WAREHOUSE', status_date_time: '2026-11-28T12:00:00+0300', city_name: 'Москва' } })
 
+    await app.c.dispatcher.drainOnce()
     await page.goto(`${app.url}/admin/delivery`)
     await page.click('text=проверить подписку')
     await page.waitForURL(`${app.url}/admin/delivery`)
@@ -102,6 +103,7 @@ describe('CDEK delivery, second part, in Chromium: packaging sizes, subscription
     }
     await app.c.dispatcher.drainOnce()
     for (const r of await app.c.db('delivery_requests').where({ order_id: order.id })) await app.c.cdekSandbox!.advance(r.cdek_uuid, 'DELIVERED')
+    await app.c.dispatcher.drainOnce()
     expect((await app.c.db('orders').where({ id: order.id }).first()).status).to.equal('delivered')
     const buyerPage = await chromium.newPage({ viewport: { width: 1280, height: 1100 } })
     await login(buyerPage, b.user.email, PASSWORD)
