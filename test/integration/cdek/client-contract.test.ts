@@ -137,4 +137,18 @@ describe('CDEK client (nock contract, reference/cdek.md)', () => {
     nock(BASE).post('/v2/webhooks', { url: 'https://portal.example/hooks/cdek/s3cr3t-s3cr3t-s3cr3t', type: 'ORDER_STATUS' }).reply(200, { entity: { uuid: 'wh-1' }, requests: [{ state: 'SUCCESSFUL' }] })
     expect(await client().subscribeWebhook('https://portal.example/hooks/cdek/s3cr3t-s3cr3t-s3cr3t')).to.equal('wh-1')
   })
+
+  it('lists the webhook subscriptions (GET /v2/webhooks), whichever shape the undocumented answer takes', async () => {
+    const c = client()
+    tokenScope()
+    const hook = { uuid: 'wh-1', url: 'https://portal.example/hooks/cdek/x', type: 'ORDER_STATUS' }
+    nock(BASE).get('/v2/webhooks').matchHeader('authorization', 'Bearer jwt-1').reply(200, [hook, { uuid: 'bad' }])
+    expect(await c.listWebhooks()).to.deep.equal([hook])
+    nock(BASE).get('/v2/webhooks').reply(200, { entity: [hook] })
+    expect(await c.listWebhooks()).to.deep.equal([hook])
+    nock(BASE).get('/v2/webhooks').reply(200, { entity: hook })
+    expect(await c.listWebhooks()).to.deep.equal([hook])
+    nock(BASE).get('/v2/webhooks').reply(200, [])
+    expect(await c.listWebhooks()).to.deep.equal([])
+  })
 })
