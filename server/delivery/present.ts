@@ -53,9 +53,14 @@ export function presentRequest(r: DeliveryInfo & { companyName?: string }) {
   }
 }
 
-/** «Подписка на статусы СДЭК: есть / нет / ошибка …» from the newest check. */
-export function presentWebhook(check: WebhookCheck | null, sandbox: boolean) {
-  const base = { at: check?.checked_at ?? null, url: check?.url ?? '', sandbox, by: check ? (check.actor === 'job' ? 'задание по расписанию' : 'сотрудник') : '' }
+/**
+ * «Подписка на статусы СДЭК: есть / нет / ошибка …» from the newest check, with a warning when `PUBLIC_URL` is a local address
+ * CDEK cannot reach (with real credentials).
+ */
+export function presentWebhook(check: WebhookCheck | null, sandbox: boolean, publicUrl = '') {
+  const local = !sandbox && /^https?:\/\/(localhost|127\.|0\.0\.0\.0|\[::1\])/i.test(publicUrl)
+  const warning = local ? `PUBLIC_URL = ${publicUrl}: СДЭК не достучится до локального адреса — укажите внешний адрес портала` : null
+  const base = { at: check?.checked_at ?? null, url: check?.url ?? '', sandbox, warning, by: check ? (check.actor === 'job' ? 'задание по расписанию' : 'сотрудник') : '' }
   if (!check) return { ...base, state: 'none', badge: 'warn', text: 'нет', detail: sandbox ? 'В песочнице подписка не нужна: эмулятор сам присылает статусы. С учётными данными СДЭК подписка проверяется при запуске и раз в сутки.' : 'Подписка ещё не проверялась: нажмите «проверить подписку»' }
   if (check.outcome === 'error') return { ...base, state: 'error', badge: 'err', text: 'ошибка', detail: check.error ?? '' }
   return { ...base, state: check.outcome, badge: 'ok', text: 'есть', detail: check.outcome === 'created' ? 'оформлена при этой проверке' : 'уже была оформлена' }

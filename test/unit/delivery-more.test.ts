@@ -47,5 +47,8 @@ describe('CDEK delivered / not delivered words', () => {
     expect(presentWebhook({ ...base, outcome: 'present' }, false)).to.include({ text: 'есть', badge: 'ok', by: 'задание по расписанию' })
     expect(presentWebhook({ ...base, outcome: 'created', actor: 'staff:5' }, false)).to.include({ text: 'есть', detail: 'оформлена при этой проверке', by: 'сотрудник' })
     expect(presentWebhook({ ...base, outcome: 'error', error: 'СДЭК не ответил: HTTP 503' }, false)).to.include({ text: 'ошибка', badge: 'err', detail: 'СДЭК не ответил: HTTP 503' })
+    expect(presentWebhook(null, false, 'http://localhost:3000').warning).to.contain('СДЭК не достучится до локального адреса')
+    expect(presentWebhook(null, true, 'http://localhost:3000').warning).to.equal(null)
+    expect(presentWebhook(null, false, 'https://b2b.example.ru').warning).to.equal(null)
   })
 })

@@ -181,6 +181,8 @@ describe('CDEK webhook subscription against the real CDEK URL (nock)', () => {
     expect(await lastCheck()).to.include({ outcome: 'created', cdek_uuid: 'wh-new-1', actor: 'job', error: null })
     const page = await manager.browser.get('/admin/delivery')
     expect(page.text).to.contain('data-webhook-state="created"').and.contain('задание по расписанию')
+    // The test app's PUBLIC_URL is a loopback address: with real credentials the page warns that CDEK cannot reach it.
+    expect(page.text).to.contain('data-webhook-warning').and.contain('СДЭК не достучится до локального адреса')
     expect(page.text).to.not.contain('песочница')
   })
 
