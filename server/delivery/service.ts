@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js'
 import { isUniqueViolation } from '../db/dialect.js'
 import type { Clock } from '../shared/clock.js'
+import { formatDateTime } from '../shared/time.js'
 import type { Logger } from '../logger.js'
 import type { Config } from '../config.js'
 import { NotFound } from '../shared/errors.js'
@@ -156,7 +157,7 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
           topic: DELIVERY_ORDER,
           key: `${DELIVERY_ORDER}:${req.id}:${statusId}`,
           now: t,
-          payload: { orderId: fresh.order_id, shipmentId: fresh.shipment_id, state, code: s.code, name, city: s.city ?? '' },
+          payload: { orderId: fresh.order_id, shipmentId: fresh.shipment_id, state, code: s.code, name, city: s.city ?? '', at },
         })
       }
       if (statusId !== null) {
@@ -189,10 +190,12 @@ export function createDeliveryService(deps: { db: Db; clock: Clock; logger: Logg
    * history); not delivered or returning → a «Доставка СДЭК» event in the order's history. Throws on failure, so the
    * outbox retries.
    */
-  const applyToOrder = (async (p: { orderId: number; shipmentId: number | null; state: DeliveryState; code: string; name: string; city: string }) => {
+  const applyToOrder = (async (p: { orderId: number; shipmentId: number | null; state: DeliveryState; code: string; name: string; city: string; at?: number }) => {
     const actor = { kind: 'system' as const, userId: null }
     const shipmentNo = p.shipmentId === null ? null : (await store.shipmentsOf(db, p.orderId)).find((x) => x.id === p.shipmentId)?.no ?? null
-    const what = `СДЭК: ${shipmentNo === null ? 'заказ' : `отгрузка ${shipmentNo}`} — ${p.name}${p.city ? `, ${p.city}` : ''}`
+    // CDEK's own time of the status is in the note: the orders service records a note once, so a retried row adds nothing.
+    const when = p.at ? ` (${formatDateTime(p.at, deps.config.timezone)})` : ''
+    const what = `СДЭК: ${shipmentNo === null ? 'заказ' : `отгрузка ${shipmentNo}`} — ${p.name}${p.city ? `, ${p.city}` : ''}${when}`
     if (p.state === 'delivered') {
       const outcome = await deps.orders.carrierDelivered(p.orderId, p.shipmentId, actor, what)
       logger.info({ orderId: p.orderId, shipmentId: p.shipmentId, outcome }, 'cdek delivered a shipment')

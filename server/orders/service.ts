@@ -186,13 +186,15 @@ export function createOrdersService(deps: {
         const order = await lockOrder(trx, orderId, at)
         const { total, delivered } = await store.markShipmentsDelivered(trx, orderId, shipmentId, at)
         if (total > 0 && delivered < total) {
-          await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: `${note}; доставлено отгрузок: ${delivered} из ${total}` }, at)
+          const text = `${note}; доставлено отгрузок: ${delivered} из ${total}`
+          if (!(await store.hasEvent(trx, orderId, 'delivery', text))) await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: text }, at)
           return 'waiting'
         }
         if (order.status === 'delivered' || order.status === 'completed') return 'already'
         const refused = transitionError(order.status, 'delivered')
         if (refused) {
-          await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: `${note}; заказ не переведён в «${STATUS_LABELS.delivered}»: ${refused}`.slice(0, 1000) }, at)
+          const text = `${note}; заказ не переведён в «${STATUS_LABELS.delivered}»: ${refused}`.slice(0, 1000)
+          if (!(await store.hasEvent(trx, orderId, 'delivery', text))) await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: text }, at)
           return 'refused'
         }
         await applyTransition(trx, order, 'delivered', actor, note.slice(0, 500), at)
@@ -200,11 +202,12 @@ export function createOrdersService(deps: {
       })
     },
 
-    /** Records a carrier's event in the order's history (CDEK could not deliver, the parcel is returning). */
+    /** Records a carrier's event in the order's history (CDEK could not deliver, the parcel is returning), once per note. */
     async carrierNote(orderId: number, actor: Actor, note: string): Promise<void> {
       await transactionWithRetry(db, async (trx) => {
         const at = now()
         const order = await lockOrder(trx, orderId, at)
+        if (await store.hasEvent(trx, orderId, 'delivery', note)) return
         await store.insertEvent(trx, { orderId, kind: 'delivery', from: order.status, to: order.status, actor, note: note.slice(0, 1000) }, at)
       })
     },

@@ -174,6 +174,11 @@ export async function markAllShipped(trx: Db, orderId: number, now: number): Pro
   await trx('order_shipments').where({ order_id: orderId, status: 'planned' }).update({ status: 'shipped', shipped_at: now, updated_at: now })
 }
 
+/** Whether the order already has an event of this kind with exactly this note (a carrier's note retried by the outbox). */
+export async function hasEvent(trx: Db, orderId: number, kind: string, note: string): Promise<boolean> {
+  return !!(await trx('order_events').where({ order_id: orderId, kind, note: note.slice(0, 1000) }).first('id'))
+}
+
 /**
  * Marks shipments delivered by the carrier (CDEK), once: `shipmentId` null marks every shipment of the order (a request
  * that carried the whole order). Returns how many shipments the order has and how many of them are delivered now.

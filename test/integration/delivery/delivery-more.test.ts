@@ -120,6 +120,12 @@ describe('CDEK delivered / not delivered → the order (sandbox, real HTTP)', ()
     expect(page.text).to.contain('Не вручён').and.contain('СДЭК не смог вручить груз. Менеджер свяжется с вами')
     expect((await eventsOf(app, order.id)).at(-1)).to.include({ kind: 'delivery' })
     expect((await eventsOf(app, order.id)).at(-1).note).to.contain('СДЭК не смог вручить груз')
+    expect((await eventsOf(app, order.id)).at(-1).note).to.contain('(27.11.2026, 12:00)')
+    // The outbox may run a row twice (a crash before it is marked sent): the history gets the note once.
+    const row = await app.c.db('outbox').where({ topic: 'delivery.order' }).andWhere('idempotency_key', 'like', `delivery.order:${req.id}:%`).first()
+    const count = (await eventsOf(app, order.id)).length
+    await app.c.delivery.applyToOrder(JSON.parse(row.payload), { rowId: row.id, key: row.idempotency_key, attempt: 2, externalId: null, saveExternalId: async () => {} } as never)
+    expect(await eventsOf(app, order.id)).to.have.length(count)
 
     await request(app.url).post(`/hooks/cdek/${SECRET}`).send(hook(req.cdek_uuid, 'RETURNED_TO_SENDER_CITY_WAREHOUSE_XYZ', '2026-11-28T12:00:00+0300'))
     await app.c.dispatcher.drainOnce()
