@@ -1,11 +1,11 @@
 import { EDO_OPERATORS, ROLE_LABELS } from '../companies/rules.js'
 import type { MemberRow } from '../companies/store.js'
-import type { CompanyKind, CompanyRow, CompanyStatus, Role } from '../companies/types.js'
+import type { BankAccountRow, CompanyKind, CompanyRow, CompanyStatus, Role } from '../companies/types.js'
 import type { OutboxRow } from '../integrations/outbox/store.js'
 import { PAGE_SIZE, type OutboxViewFilter } from './rules.js'
 import type { AuditRow, CompanyFilter, CompanyListRow, RequisitesInput, StaffRow } from './types.js'
 import type { PointRow } from '../points/types.js'
-import { companyFormValues } from '../companies/present.js'
+import { companyFormValues, presentBankAccount } from '../companies/present.js'
 
 const KIND_SHORT: Record<CompanyKind, string> = { legal: 'Юрлицо', ip: 'ИП', person: 'Физлицо' }
 const KIND_LONG: Record<CompanyKind, string> = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
@@ -104,6 +104,10 @@ const ACTION_LABELS: Record<string, string> = {
   'b24.order_status': 'Состояние заказа изменено в Битрикс24',
   'b24.delivery_request': 'Заявка СДЭК из Битрикс24',
   'b24.status_refused': 'Битрикс24: переход заказа не выполнен',
+  'bank_account.added': 'Добавлен банковский счёт',
+  'bank_account.updated': 'Изменён банковский счёт',
+  'bank_account.main': 'Выбран основной банковский счёт',
+  'bank_account.removed': 'Удалён банковский счёт',
 }
 
 function shown(v: unknown): string {
@@ -186,7 +190,7 @@ export function requisitesFormOf(c: CompanyRow): RequisitesInput {
 }
 
 /** The company card of the staff area. `documents` stays undefined until the documents feature fills it. */
-export function presentCard(o: { company: CompanyRow; members: MemberRow[]; points: PointRow[]; audit: AuditRow[] }) {
+export function presentCard(o: { company: CompanyRow; members: MemberRow[]; points: PointRow[]; bankAccounts?: BankAccountRow[]; audit: AuditRow[] }) {
   const c = o.company
   return {
     company: {
@@ -204,6 +208,7 @@ export function presentCard(o: { company: CompanyRow; members: MemberRow[]; poin
     },
     members: o.members.map((m) => ({ ...m, roleName: ROLE_LABELS[m.role] ?? m.role })),
     points: o.points.map((p) => ({ ...p, isDefault: !!p.is_default })),
+    bankAccounts: (o.bankAccounts ?? []).map(presentBankAccount),
     audit: o.audit.map(presentAudit),
   }
 }

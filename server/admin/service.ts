@@ -75,15 +75,16 @@ export function createAdminService(deps: { db: Db; clock: Clock; accounts: Accou
       return { rows, total, pages: pageCount(total) }
     },
 
-    /** Everything the company card shows: the row, members, delivery points and the audit log. */
+    /** Everything the company card shows: the row, members, delivery points, bank accounts and the audit log. */
     async companyCard(id: number) {
       const company = await companyOr404(db, id)
-      const [members, points, audit] = await Promise.all([
+      const [members, points, bankAccounts, audit] = await Promise.all([
         companiesStore.listMembers(db, id),
         deps.points.listForCompany(id),
+        companiesStore.listBankAccounts(db, id),
         store.listCompanyAudit(db, id),
       ])
-      return { company, members, points, audit }
+      return { company, members, points, bankAccounts, audit }
     },
 
     /** Confirms a company after the manager's check: from now on it may order. */

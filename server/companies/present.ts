@@ -1,6 +1,7 @@
 import type { Party } from '../integrations/dadata/types.js'
 import { EDO_OPERATORS, ROLE_LABELS, statusLabel } from './rules.js'
-import type { CompanyInput, CompanyRow, LookupOutcome, MemberCompany } from './types.js'
+import type { BankAccountInput, BankAccountRow, CompanyInput, CompanyRow, LookupOutcome, MemberCompany } from './types.js'
+import { groupDigits } from './bank.js'
 
 const KIND_LABELS = { legal: 'Юридическое лицо', ip: 'Индивидуальный предприниматель', person: 'Физическое лицо' }
 
@@ -76,5 +77,33 @@ export function companyFormValues(c: CompanyRow): CompanyInput {
     edo_enabled: !!c.edo_enabled,
     edo_operator: c.edo_operator ?? '',
     edo_participant_id: c.edo_participant_id ?? '',
+  }
+}
+
+/** The form values of a stored bank account. */
+export function bankFormOf(a: BankAccountRow): BankAccountInput {
+  return { bik: a.bik, account: a.account, corr_account: a.corr_account, bank_name: a.bank_name, bank_city: a.bank_city }
+}
+
+/** One bank account as the cards show it (accounts in groups of four digits, as on paper). */
+export function presentBankAccount(a: BankAccountRow) {
+  return { ...a, isMain: !!a.is_main, accountText: groupDigits(a.account), corrText: groupDigits(a.corr_account) }
+}
+
+/**
+ * The «Банковские реквизиты» section of the buyer's card: the accounts, who may change them, and the add or edit form
+ * (a form that did not pass comes back with its values and errors; `editing` is the id of the account being edited).
+ */
+export function presentBankSection(accounts: BankAccountRow[], canManage: boolean, bank: { id: number | null; form: BankAccountInput; errors: Record<string, string> } | null) {
+  const empty: BankAccountInput = { bik: '', account: '', corr_account: '', bank_name: '', bank_city: '' }
+  const editing = bank?.id ?? null
+  return {
+    bankAccounts: accounts.map((a) => ({ ...presentBankAccount(a), editing: a.id === editing })),
+    canBank: canManage,
+    bankEditing: editing,
+    bankForm: bank?.form ?? empty,
+    bankErrors: bank?.errors ?? {},
+    bankAction: editing ? `/company/bank-accounts/${editing}` : '/company/bank-accounts',
+    bankOpen: !!bank,
   }
 }

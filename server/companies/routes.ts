@@ -1,14 +1,14 @@
-import { Router, type Request } from 'express'
+import { Router, type NextFunction, type Request, type Response } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import type { AppDeps } from '../app.js'
 import { flash, requireCompany, requireUser } from '../http/auth.js'
 import { checkbox, field, safeReturnTo } from '../http/forms.js'
 import { idParam, memberOf, userOf } from '../http/context.js'
-import { Validation } from '../shared/errors.js'
+import { Forbidden, Validation } from '../shared/errors.js'
 import { SANDBOX_HINTS } from '../sandbox/dadata-fixtures.js'
 import { EDO_OPERATORS, ROLES, ROLE_HINTS, ROLE_LABELS, can } from './rules.js'
-import { companyFormValues, partyValues, presentCompany, presentLookup } from './present.js'
-import type { CompanyInput, LookupOutcome } from './types.js'
+import { bankFormOf, companyFormValues, partyValues, presentBankSection, presentCompany, presentLookup } from './present.js'
+import type { BankAccountInput, CompanyInput, LookupOutcome } from './types.js'
 
 /** Reads the company part of a form. */
 export function companyInput(req: Request): CompanyInput {
@@ -29,6 +29,17 @@ export function companyInput(req: Request): CompanyInput {
     edo_enabled: checkbox(req, 'edo_enabled'),
     edo_operator: field(req, 'edo_operator', 32),
     edo_participant_id: field(req, 'edo_participant_id', 64),
+  }
+}
+
+/** Reads a bank account form; values are cut only far beyond the limits, so an overlong one is reported, not shortened. */
+export function bankInput(req: Request): BankAccountInput {
+  return {
+    bik: field(req, 'bik', 40),
+    account: field(req, 'account', 60),
+    corr_account: field(req, 'corr_account', 60),
+    bank_name: field(req, 'bank_name', 600),
+    bank_city: field(req, 'bank_city', 200),
   }
 }
 
@@ -111,14 +122,80 @@ export function companiesRoutes(deps: AppDeps): Router {
     }
   })
 
-  r.get('/company', requireCompany, (req, res) => {
+  /**
+   * The company card with its bank accounts. `bank` carries the account form that did not pass (its values and errors, and
+   * the id of the account being edited) so nothing typed is lost; `editBank` opens an account's form filled from the row.
+   */
+  const cardView = async (req: Request, extra: { bank?: { id: number | null; form: BankAccountInput; errors: Record<string, string> } } = {}) => {
     const member = memberOf(req)
-    res.render('pages/companies/card', {
+    const accounts = await companies.listBankAccounts(member.id)
+    return {
       title: 'Компания',
       company: presentCompany(member),
       canEdit: can(member.role, 'company.edit'),
+      ...presentBankSection(accounts, can(member.role, 'bank.manage'), extra.bank ?? null),
+    }
+  }
+
+  r.get('/company', requireCompany, async (req, res) => {
+    const member = memberOf(req)
+    res.render('pages/companies/card', { ...(await cardView(req)), ...companyFormView(deps, companyFormValues(member), null, {}) })
+  })
+
+  const requireBank = (req: Request, _res: Response, next: NextFunction) => {
+    if (!can(memberOf(req).role, 'bank.manage')) return next(new Forbidden('Банковские реквизиты меняют владелец компании и бухгалтер'))
+    next()
+  }
+
+  /** Renders the card again with the bank form that did not pass (422), the company form as stored. */
+  const bankFailed = async (req: Request, res: Response, id: number | null, form: BankAccountInput, errors: Record<string, string>) => {
+    res.status(422).render('pages/companies/card', { ...(await cardView(req, { bank: { id, form, errors } })), ...companyFormView(deps, companyFormValues(memberOf(req)), null, {}) })
+  }
+
+  r.post('/company/bank-accounts', requireCompany, requireBank, async (req, res) => {
+    const input = bankInput(req)
+    try {
+      await companies.addBankAccount(memberOf(req), userOf(req).id, input)
+      flash(req, 'ok', 'Банковский счёт добавлен')
+      res.redirect(303, '/company#bank')
+    } catch (e) {
+      if (!(e instanceof Validation)) throw e
+      await bankFailed(req, res, null, input, e.fields)
+    }
+  })
+
+  r.get('/company/bank-accounts/:id/edit', requireCompany, requireBank, async (req, res) => {
+    const member = memberOf(req)
+    const row = await companies.bankAccount(member.id, idParam(req))
+    res.render('pages/companies/card', {
+      ...(await cardView(req, { bank: { id: row.id, form: bankFormOf(row), errors: {} } })),
       ...companyFormView(deps, companyFormValues(member), null, {}),
     })
+  })
+
+  r.post('/company/bank-accounts/:id', requireCompany, requireBank, async (req, res) => {
+    const id = idParam(req)
+    const input = bankInput(req)
+    try {
+      await companies.updateBankAccount(memberOf(req), userOf(req).id, id, input)
+      flash(req, 'ok', 'Банковский счёт сохранён')
+      res.redirect(303, '/company#bank')
+    } catch (e) {
+      if (!(e instanceof Validation)) throw e
+      await bankFailed(req, res, id, input, e.fields)
+    }
+  })
+
+  r.post('/company/bank-accounts/:id/main', requireCompany, requireBank, async (req, res) => {
+    const row = await companies.setMainBankAccount(memberOf(req), userOf(req).id, idParam(req))
+    flash(req, 'ok', `Основной счёт: ${row.bank_name}, р/с ${row.account}`)
+    res.redirect(303, '/company#bank')
+  })
+
+  r.post('/company/bank-accounts/:id/delete', requireCompany, requireBank, async (req, res) => {
+    const row = await companies.removeBankAccount(memberOf(req), userOf(req).id, idParam(req))
+    flash(req, 'ok', `Счёт ${row.account} в ${row.bank_name} удалён`)
+    res.redirect(303, '/company#bank')
   })
 
   r.post('/company', requireCompany, async (req, res) => {
@@ -131,8 +208,7 @@ export function companiesRoutes(deps: AppDeps): Router {
     } catch (e) {
       if (!(e instanceof Validation)) throw e
       res.status(422).render('pages/companies/card', {
-        title: 'Компания',
-        company: presentCompany(member),
+        ...(await cardView(req)),
         canEdit: true,
         editing: true,
         ...companyFormView(deps, { ...input, is_person: member.kind === 'person' }, null, e.fields),

@@ -15,16 +15,16 @@ export const ROLE_LABELS: Record<Role, string> = {
 export const ROLE_HINTS: Record<Role, string> = {
   owner: 'всё, включая сотрудников, реквизиты и API-токены',
   buyer: 'заказы, корзины, точки доставки',
-  accountant: 'документы, счета и оплаты',
+  accountant: 'документы, счета, оплаты и банковские реквизиты',
   viewer: 'только просмотр',
 }
 
-export type Permission = 'company.edit' | 'members.manage' | 'points.manage' | 'documents.manage' | 'tokens.manage' | 'order.place'
+export type Permission = 'company.edit' | 'members.manage' | 'points.manage' | 'documents.manage' | 'tokens.manage' | 'order.place' | 'bank.manage'
 
 const MATRIX: Record<Role, Permission[]> = {
-  owner: ['company.edit', 'members.manage', 'points.manage', 'documents.manage', 'tokens.manage', 'order.place'],
+  owner: ['company.edit', 'members.manage', 'points.manage', 'documents.manage', 'tokens.manage', 'order.place', 'bank.manage'],
   buyer: ['points.manage', 'order.place'],
-  accountant: ['documents.manage'],
+  accountant: ['documents.manage', 'bank.manage'],
   viewer: [],
 }
 

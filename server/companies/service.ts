@@ -14,7 +14,8 @@ import { innError } from './requisites.js'
 import { ROLES, ROLE_LABELS, can, companyErrors, innKppKey, kindOf, resolveParty } from './rules.js'
 import * as store from './store.js'
 import { enqueueCompanyChanged } from './outbox.js'
-import type { CompanyInput, CompanyRow, LookupOutcome, MemberCompany, Role } from './types.js'
+import type { BankAccountInput, BankAccountRow, CompanyInput, CompanyRow, LookupOutcome, MemberCompany, Role } from './types.js'
+import { bankAccountErrors, normalizeBankAccount } from './bank.js'
 
 const INVITE_TTL_MS = 7 * 24 * 3_600_000
 
@@ -130,6 +131,30 @@ export function createCompaniesService(deps: {
     }
   }
 
+  /** Bank accounts are changed by the owner and the accountant only. */
+  function requireBank(member: MemberCompany): void {
+    if (!can(member.role, 'bank.manage')) throw new Forbidden('Банковские реквизиты меняют владелец компании и бухгалтер')
+  }
+
+  /** The cleaned account, or `Validation` with every field error (the typed values stay with the route). */
+  function checkBank(input: BankAccountInput): BankAccountInput {
+    const clean = normalizeBankAccount(input)
+    const errors = bankAccountErrors(clean)
+    if (Object.keys(errors).length) throw new Validation('bank account', errors)
+    return clean
+  }
+
+  function duplicateAccount(): Validation {
+    return new Validation('duplicate bank account', { account: 'Этот расчётный счёт уже есть в списке банковских реквизитов компании' })
+  }
+
+  /** The CRM keeps the main bank account of a company it already has: `company.changed` in the same transaction. */
+  async function bankChanged(trx: Db, member: MemberCompany, t: number): Promise<void> {
+    // Read under the row lock: a verification committed a moment ago counts.
+    const c = await store.findCompany(trx, member.id)
+    if (c && c.status !== 'unverified') await enqueueCompanyChanged(trx, member.id, ['bank_accounts'], t)
+  }
+
   return {
     lookup,
 
@@ -243,6 +268,100 @@ export function createCompaniesService(deps: {
         if (isUniqueViolation(e)) throw new Validation('duplicate', { kpp: 'Компания с такими ИНН и КПП уже зарегистрирована в кабинете' })
         throw e
       }
+    },
+
+    /** A company's bank accounts, the main one first (the buyer's card, the admin card, the Bitrix24 tab). */
+    listBankAccounts: (companyId: number): Promise<BankAccountRow[]> => store.listBankAccounts(db, companyId),
+
+    /** One bank account of the company, or 404 (another company's account is 404 too). */
+    async bankAccount(companyId: number, id: number): Promise<BankAccountRow> {
+      const row = await store.findBankAccount(db, companyId, id)
+      if (!row) throw new NotFound('Банковский счёт не найден')
+      return row
+    },
+
+    /**
+     * Adds a bank account after the control-key check against the БИК; the company's first account becomes its main one.
+     * Throws `Validation` with every field error at once (the same account twice among them).
+     */
+    async addBankAccount(member: MemberCompany, userId: number, input: BankAccountInput): Promise<number> {
+      requireBank(member)
+      const clean = checkBank(input)
+      try {
+        return await db.transaction(async (trx) => {
+          await store.lockCompanyRow(trx, member.id)
+          const existing = await store.listBankAccounts(trx, member.id)
+          if (existing.some((a) => a.account === clean.account)) throw duplicateAccount()
+          const isMain = existing.length === 0
+          const t = now()
+          const id = await store.insertBankAccount(trx, member.id, clean, isMain, t)
+          await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.added', details: { id, bik: clean.bik, account: clean.account }, now: t })
+          if (isMain) await bankChanged(trx, member, t)
+          return id
+        })
+      } catch (e) {
+        if (isUniqueViolation(e)) throw duplicateAccount()
+        throw e
+      }
+    },
+
+    /** Corrects a bank account; the CRM hears of it when it is the main one. Throws `Validation` like `addBankAccount`. */
+    async updateBankAccount(member: MemberCompany, userId: number, id: number, input: BankAccountInput): Promise<void> {
+      requireBank(member)
+      await this.bankAccount(member.id, id)
+      const clean = checkBank(input)
+      try {
+        await db.transaction(async (trx) => {
+          await store.lockCompanyRow(trx, member.id)
+          const existing = await store.listBankAccounts(trx, member.id)
+          const row = existing.find((a) => a.id === id)
+          if (!row) throw new NotFound('Банковский счёт не найден')
+          if (existing.some((a) => a.id !== id && a.account === clean.account)) throw duplicateAccount()
+          const t = now()
+          await store.updateBankAccount(trx, member.id, id, clean, t)
+          await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.updated', details: { id, bik: clean.bik, account: clean.account }, now: t })
+          if (row.is_main) await bankChanged(trx, member, t)
+        })
+      } catch (e) {
+        if (isUniqueViolation(e)) throw duplicateAccount()
+        throw e
+      }
+    },
+
+    /** «Сделать основным»: the account invoices show and Bitrix24 gets. */
+    async setMainBankAccount(member: MemberCompany, userId: number, id: number): Promise<BankAccountRow> {
+      requireBank(member)
+      const row = await this.bankAccount(member.id, id)
+      if (row.is_main) return row
+      await db.transaction(async (trx) => {
+        await store.lockCompanyRow(trx, member.id)
+        if (!(await store.findBankAccount(trx, member.id, id))) throw new NotFound('Банковский счёт не найден')
+        const t = now()
+        await store.setMainBankAccount(trx, member.id, id, t)
+        await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.main', details: { id }, now: t })
+        await bankChanged(trx, member, t)
+      })
+      return row
+    },
+
+    /** Removes a bank account; when it was the main one, the oldest remaining account becomes main. */
+    async removeBankAccount(member: MemberCompany, userId: number, id: number): Promise<BankAccountRow> {
+      requireBank(member)
+      const row = await this.bankAccount(member.id, id)
+      await db.transaction(async (trx) => {
+        await store.lockCompanyRow(trx, member.id)
+        const current = await store.findBankAccount(trx, member.id, id)
+        if (!current) throw new NotFound('Банковский счёт не найден')
+        const t = now()
+        await store.deleteBankAccount(trx, member.id, id)
+        await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.removed', details: { id, account: current.account }, now: t })
+        if (current.is_main) {
+          const next = (await store.listBankAccounts(trx, member.id))[0]
+          if (next) await store.setMainBankAccount(trx, member.id, next.id, t)
+          await bankChanged(trx, member, t)
+        }
+      })
+      return row
     },
 
     listForUser: (userId: number) => store.listMemberCompanies(db, userId),

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js'
 import { insertId } from '../db/dialect.js'
-import type { CompanyRow, MemberCompany, Role } from './types.js'
+import type { BankAccountInput, BankAccountRow, CompanyRow, MemberCompany, Role } from './types.js'
 
 export type CompanyWrite = Omit<CompanyRow, 'id' | 'created_at' | 'updated_at' | 'verified_at' | 'verified_by' | 'blocked_reason' | 'status'>
 
@@ -150,4 +150,45 @@ export async function audit(db: Db, row: { actor: number | null; companyId: numb
     details: JSON.stringify(row.details ?? {}),
     created_at: row.now,
   })
+}
+
+// ---- bank accounts (банковские реквизиты, migration 016) ----
+
+/** A company's bank accounts, the main one first. */
+export function listBankAccounts(db: Db, companyId: number): Promise<BankAccountRow[]> {
+  return db('company_bank_accounts').where({ company_id: companyId }).orderBy('is_main', 'desc').orderBy('id')
+}
+
+/** One bank account of the company, or undefined when it is another company's (or none). */
+export function findBankAccount(db: Db, companyId: number, id: number): Promise<BankAccountRow | undefined> {
+  return db('company_bank_accounts').where({ company_id: companyId, id }).first()
+}
+
+/** The main bank account of a company, or undefined when it has none. */
+export function findMainBankAccount(db: Db, companyId: number): Promise<BankAccountRow | undefined> {
+  return db('company_bank_accounts').where({ company_id: companyId }).orderBy('is_main', 'desc').orderBy('id').first()
+}
+
+export async function insertBankAccount(db: Db, companyId: number, a: BankAccountInput, isMain: boolean, now: number): Promise<number> {
+  return insertId(db, 'company_bank_accounts', { company_id: companyId, ...a, is_main: isMain, created_at: now, updated_at: now })
+}
+
+export async function updateBankAccount(db: Db, companyId: number, id: number, a: BankAccountInput, now: number): Promise<void> {
+  await db('company_bank_accounts').where({ company_id: companyId, id }).update({ ...a, updated_at: now })
+}
+
+export async function deleteBankAccount(db: Db, companyId: number, id: number): Promise<void> {
+  await db('company_bank_accounts').where({ company_id: companyId, id }).delete()
+}
+
+/** Makes one account the company's main one and every other not (one statement, so never two or none in between). */
+export async function setMainBankAccount(db: Db, companyId: number, id: number, now: number): Promise<void> {
+  await db('company_bank_accounts')
+    .where({ company_id: companyId })
+    .update({ is_main: db.raw('CASE WHEN id = ? THEN ? ELSE ? END', [id, true, false]), updated_at: now })
+}
+
+/** Takes the company's row lock: bank account changes of one company queue behind each other (main stays single). */
+export async function lockCompanyRow(db: Db, companyId: number): Promise<void> {
+  await db('companies').where({ id: companyId }).forUpdate().first('id')
 }

@@ -66,3 +66,21 @@ export type LookupOutcome =
   | { status: 'not_found'; message: string }
   | { status: 'unavailable'; message: string }
   | { status: 'invalid'; field: 'inn' | 'kpp'; message: string }
+
+/** A bank account form as typed (банковские реквизиты). */
+export interface BankAccountInput {
+  bik: string
+  account: string
+  corr_account: string
+  bank_name: string
+  bank_city: string
+}
+
+/** A stored bank account of a company (`company_bank_accounts`); one of a company's accounts is its main one. */
+export interface BankAccountRow extends BankAccountInput {
+  id: number
+  company_id: number
+  is_main: boolean | number
+  created_at: number
+  updated_at: number
+}

@@ -14,6 +14,7 @@ import * as m012 from './012-b24-ui.js'
 import * as m013 from './013-onec-sale-money.js'
 import * as m014 from './014-product-images.js'
 import * as m015 from './015-delivery-more.js'
+import * as m016 from './016-company-bank.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '013-onec-sale-money': m013,
   '014-product-images': m014,
   '015-delivery-more': m015,
+  '016-company-bank': m016,
 }
 
 /** A knex migration source over the explicit list above. */
