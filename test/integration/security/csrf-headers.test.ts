@@ -6,7 +6,7 @@ import { fillPath, listRoutes } from '../../support/routes.js'
 
 /** Row counts of every table a form can change: a refused request must leave them all as they were. */
 async function snapshot(app: TestApp) {
-  const tables = ['users', 'companies', 'company_members', 'invitations', 'delivery_points', 'company_documents', 'files', 'api_tokens', 'outbox', 'audit_log']
+  const tables = ['users', 'companies', 'company_members', 'invitations', 'delivery_points', 'company_bank_accounts', 'company_documents', 'files', 'api_tokens', 'outbox', 'audit_log']
   const out: Record<string, number> = {}
   for (const t of tables) out[t] = Number((await app.c.db(t).count({ n: '*' }))[0]!.n)
   return out

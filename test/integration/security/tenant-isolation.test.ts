@@ -36,6 +36,7 @@ const NOT_COMPANY_OBJECTS: Record<string, string> = {
 interface Victim {
   companyId: number
   point: number
+  bankAccount: number
   document: number
   member: number
   invitation: number
@@ -52,6 +53,7 @@ async function victim(app: TestApp): Promise<Victim> {
   const colleague = await createUser(app)
   await app.c.db('company_members').insert({ company_id: b.company.id, user_id: colleague.id, role: 'buyer', created_at: Date.now() })
   expect((await b.browser.upload('/company/points', { name: 'Точка Б', address: 'г Тверь', contact_name: 'Олег', contact_phone: '+79160000002', working_hours: '9-18' }, { field: 'photo', buffer: JPEG_4x3, name: 'p.jpg' })).status).to.equal(303)
+  expect((await b.browser.post('/company/bank-accounts', { bik: '044525225', account: '40703810238000002575', corr_account: '30101810400000000225', bank_name: 'Банк Б', bank_city: 'Москва' })).status).to.equal(303)
   expect((await b.browser.upload('/company/documents', { doc_type: 'charter', title: 'Устав Б' }, { field: 'file', buffer: pdf(), name: 'u.pdf' })).status).to.equal(303)
   expect((await b.browser.post('/company/members/invite', { email: `inv${Date.now()}@test.local`, role: 'viewer' })).status).to.equal(303)
   expect((await b.browser.post('/company/api-tokens', { name: 'Б' })).status).to.equal(200)
@@ -68,6 +70,7 @@ async function victim(app: TestApp): Promise<Victim> {
   return {
     companyId: b.company.id,
     point: (await q('delivery_points').first()).id,
+    bankAccount: (await q('company_bank_accounts').first()).id,
     document: (await q('company_documents').first()).id,
     member: (await app.c.db('company_members').where({ company_id: b.company.id, user_id: colleague.id }).first()).id,
     invitation: (await q('invitations').first()).id,
@@ -85,6 +88,7 @@ async function stateOf(app: TestApp, v: Victim) {
   return {
     company: await app.c.db('companies').where({ id: v.companyId }).first(),
     points: await q('delivery_points'),
+    bankAccounts: await q('company_bank_accounts'),
     documents: await q('company_documents'),
     files: await q('files'),
     members: await q('company_members'),
@@ -104,6 +108,7 @@ async function stateOf(app: TestApp, v: Victim) {
 function targetOf(r: RouteInfo, v: Victim): string | number {
   const p = r.path
   if (p.startsWith('/company/points/')) return v.point
+  if (p.startsWith('/company/bank-accounts/')) return v.bankAccount
   if (p.startsWith('/company/documents/')) return v.document
   if (p.startsWith('/company/members/')) return v.member
   if (p.startsWith('/company/invitations/')) return v.invitation
@@ -182,6 +187,8 @@ describe('tenant isolation matrix (WSTG ATHZ-04)', function () {
       expect(res.text, url).not.to.contain('Точка Б')
       expect(res.text, url).not.to.contain('Устав Б')
       expect(res.text, url).not.to.contain(`/company/points/${v.point}/`)
+      expect(res.text, url).not.to.contain('Банк Б')
+      expect(res.text, url).not.to.contain(`/company/bank-accounts/${v.bankAccount}/`)
     }
   })
 })
