@@ -3,7 +3,7 @@
  * (sync.ts) read our data, call these, and send the result.
  */
 
-import type { CompanyRow } from '../server/companies/types.js'
+import type { BankAccountRow, CompanyRow } from '../server/companies/types.js'
 import type { OrderStatus } from '../server/orders/types.js'
 import { STATUS_LABELS } from '../server/orders/rules.js'
 import type { B24Settings } from './settings-store.js'
@@ -78,6 +78,22 @@ export function requisiteFields(c: CompanyRow) {
     XML_ID: originOfCompany(c.id),
     ORIGINATOR_ID: ORIGINATOR,
   }
+}
+
+/** What `crm.requisite.bankdetail.add` / `update` get of our main bank account (without ENTITY_ID, the requisite's id). */
+export function bankDetailFields(a: Pick<BankAccountRow, 'bik' | 'account' | 'corr_account' | 'bank_name' | 'bank_city'>) {
+  return {
+    NAME: a.bank_city ? `${a.bank_name}, ${a.bank_city}` : a.bank_name,
+    RQ_BANK_NAME: a.bank_name,
+    RQ_BIK: a.bik,
+    RQ_ACC_NUM: a.account,
+    RQ_COR_ACC_NUM: a.corr_account,
+  }
+}
+
+/** Does a bank detail the CRM holds differ from what we would send (so a `crm.requisite.bankdetail.update` is due)? */
+export function bankDetailChanged(have: Record<string, unknown>, want: ReturnType<typeof bankDetailFields>): boolean {
+  return (Object.keys(want) as (keyof typeof want)[]).some((k) => String(have[k] ?? '') !== want[k])
 }
 
 /** Splits «Фамилия Имя Отчество» into the contact's LAST_NAME, NAME, SECOND_NAME. */

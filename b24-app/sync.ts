@@ -23,6 +23,8 @@ import {
   originOfContact,
   originOfOrder,
   pickPreset,
+  bankDetailChanged,
+  bankDetailFields,
   productRows,
   requisiteFields,
   type LineForDeal,
@@ -85,6 +87,11 @@ async function batchAll(client: B24Client, memberId: string, cmds: [string, Batc
   return { result, errors }
 }
 
+/** The bank detail fields the lookup reads (to tell whether an update is due). */
+const BANK_DETAIL_SELECT = ['ID', 'ENTITY_ID', 'NAME', 'RQ_BANK_NAME', 'RQ_BIK', 'RQ_ACC_NUM', 'RQ_COR_ACC_NUM']
+
+const firstOf = (r: unknown): Record<string, unknown> | null => (Array.isArray(r) && r[0] && typeof r[0] === 'object' ? (r[0] as Record<string, unknown>) : null)
+
 const idOfList = (r: unknown): string | null => {
   const first = Array.isArray(r) ? (r[0] as { ID?: unknown } | undefined) : undefined
   return first?.ID != null ? String(first.ID) : null
@@ -127,6 +134,9 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
     const owner = members.find((m) => m.role === 'owner') ?? members[0] ?? null
     const assignedById = companyResponsible(s, company.verified_by)
     const rq = requisiteFields(company)
+    // The main bank account goes to the requisite as its bank detail (a private person has no requisite, so none).
+    const mainBank = rq ? await companiesStore.findMainBankAccount(db, companyId) : undefined
+    const bd = mainBank ? bankDetailFields(mainBank) : null
     const wantContact = s.create.contactForOwner && owner !== null
     const contactKey = owner ? `${companyId}:${owner.user_id}` : ''
     let coId = await findLink(db, 'company', companyId, memberId)
@@ -140,6 +150,13 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
     if (!coId) search.push(['co', ['crm.company.list', { filter: { ORIGIN_ID: originOfCompany(companyId) }, select: ['ID'], start: -1 }]])
     if (rq && !rqId) search.push(['rq', ['crm.requisite.list', { filter: { XML_ID: originOfCompany(companyId) }, select: ['ID', 'ENTITY_ID'], start: -1 }]])
     if (wantContact && !ctId) search.push(['ct', ['crm.contact.list', { filter: { ORIGIN_ID: originOfContact(companyId, owner!.user_id) }, select: ['ID'], start: -1 }]])
+    // A bank detail has no id of ours: it is looked up by its requisite and account number before one is added.
+    const bankSearch = (requisiteId: string): [string, BatchCommand] => [
+      'bd',
+      ['crm.requisite.bankdetail.list', { filter: { ENTITY_ID: requisiteId, RQ_ACC_NUM: bd!.RQ_ACC_NUM }, select: BANK_DETAIL_SELECT, start: -1 }],
+    ]
+    if (bd && rqId) search.push(bankSearch(rqId))
+    let bdFound: Record<string, unknown> | null = null
     if (search.length) {
       const r = await client.batch(memberId, Object.fromEntries(search))
       for (const [n, e] of Object.entries(r.errors)) throw commandError(n, search.find((x) => x[0] === n)![1][0], e)
@@ -147,6 +164,13 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
       if (!coId && (coId = idOfList(r.result.co))) await saveLink(db, 'company', companyId, memberId, coId, t)
       if (rq && !rqId && (rqId = idOfList(r.result.rq))) await saveLink(db, 'requisite', companyId, memberId, rqId, t)
       if (wantContact && !ctId && (ctId = idOfList(r.result.ct))) await saveLink(db, 'contact', contactKey, memberId, ctId, t)
+      if (r.result.bd) bdFound = firstOf(r.result.bd)
+      else if (bd && rqId && !search.some((x) => x[0] === 'bd')) {
+        // The requisite was found only now (a lost answer of an earlier attempt): its bank detail may exist too.
+        const b = await client.batch(memberId, Object.fromEntries([bankSearch(rqId)]))
+        for (const [, e] of Object.entries(b.errors)) throw commandError('bd', 'crm.requisite.bankdetail.list', e)
+        bdFound = firstOf(b.result.bd)
+      }
     }
 
     const writes: [string, BatchCommand][] = []
@@ -163,6 +187,10 @@ export function createB24Sync(deps: { db: Db; clock: Clock; logger: Logger; clie
       writes.push(['rqu', ['crm.requisite.update', { id: rqId, fields: rest }]])
     }
     if (wantContact && !ctId) writes.push(['ct', ['crm.contact.add', { fields: { ...contactFields(companyId, owner!, assignedById), COMPANY_ID: entity }, params: { REGISTER_SONET_EVENT: 'N' } }]])
+    // Last in the halting batch: a refused bank detail holds back nothing else, and the retry looks it up before adding.
+    if (bd && rq && !rqId) writes.push(['bd', ['crm.requisite.bankdetail.add', { fields: { ...bd, ENTITY_ID: '$result[rq]' } }]])
+    else if (bd && rqId && !bdFound) writes.push(['bd', ['crm.requisite.bankdetail.add', { fields: { ...bd, ENTITY_ID: rqId } }]])
+    else if (bd && bdFound && bankDetailChanged(bdFound, bd)) writes.push(['bdu', ['crm.requisite.bankdetail.update', { id: String(bdFound.ID), fields: bd }]])
     if (writes.length) {
       // halt: a requisite or contact is never added to a company that failed.
       const r = await client.batch(memberId, Object.fromEntries(writes), { halt: true })

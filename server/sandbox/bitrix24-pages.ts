@@ -44,12 +44,21 @@ export function b24SandboxPageRoutes(deps: AppDeps): Router {
         title: c.title,
         origin: c.origin_id,
         responsible: userName(c.fields.ASSIGNED_BY_ID),
-        requisites: (await store.listEntities(db, 'requisites', { entity_type_id: 4, entity_id: c.id })).map((q) => ({
-          inn: q.fields.RQ_INN ?? '',
-          kpp: q.fields.RQ_KPP ?? '',
-          ogrn: q.fields.RQ_OGRN ?? q.fields.RQ_OGRNIP ?? '',
-          name: q.fields.RQ_COMPANY_NAME ?? q.fields.NAME ?? '',
-        })),
+        requisites: await Promise.all(
+          (await store.listEntities(db, 'requisites', { entity_type_id: 4, entity_id: c.id })).map(async (q) => ({
+            inn: q.fields.RQ_INN ?? '',
+            kpp: q.fields.RQ_KPP ?? '',
+            ogrn: q.fields.RQ_OGRN ?? q.fields.RQ_OGRNIP ?? '',
+            name: q.fields.RQ_COMPANY_NAME ?? q.fields.NAME ?? '',
+            banks: (await store.listEntities(db, 'bankdetails', { requisite_id: q.id })).map((b) => ({
+              id: b.id,
+              name: String(b.fields.RQ_BANK_NAME ?? b.fields.NAME ?? ''),
+              bik: String(b.fields.RQ_BIK ?? ''),
+              account: String(b.fields.RQ_ACC_NUM ?? ''),
+              corr: String(b.fields.RQ_COR_ACC_NUM ?? ''),
+            })),
+          })),
+        ),
         contacts: (await store.listEntities(db, 'contacts', { company_id: c.id })).map((k) => ({ name: k.name, email: (k.fields.EMAIL as { VALUE?: string }[] | undefined)?.[0]?.VALUE ?? '' })),
       })),
     )

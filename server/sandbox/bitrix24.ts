@@ -363,11 +363,27 @@ export function createB24Sandbox(deps: { db: Db; clock: Clock; logger: Logger; b
     async 'crm.requisite.bankdetail.add'(p, _m, q) {
       const f = fieldsOf(p)
       await must(q, 'requisites', f.ENTITY_ID)
-      return store.insertEntity(q, 'bankdetails', { requisite_id: Number(f.ENTITY_ID) }, f, now())
+      if (!f.NAME) throw new RestError(400, 'ERROR_ARGUMENT', 'The field NAME is required')
+      return store.insertEntity(q, 'bankdetails', { requisite_id: Number(f.ENTITY_ID), rq_acc_num: str(f.RQ_ACC_NUM) }, f, now())
+    },
+    async 'crm.requisite.bankdetail.update'(p, _m, q) {
+      const r = await must(q, 'bankdetails', p.id)
+      const f = { ...r.fields, ...fieldsOf(p) }
+      // ENTITY_ID cannot move a bank detail to another requisite.
+      f.ENTITY_ID = r.fields.ENTITY_ID ?? r.requisite_id
+      await store.updateEntity(q, 'bankdetails', r.id, { rq_acc_num: str(f.RQ_ACC_NUM) }, f, now())
+      return true
+    },
+    async 'crm.requisite.bankdetail.get'(p, _m, q) {
+      const r = await must(q, 'bankdetails', p.id)
+      return present(r, { ENTITY_ID: String(r.requisite_id) })
     },
     async 'crm.requisite.bankdetail.list'(p, _m, q) {
       const f = (p.filter ?? {}) as Record<string, unknown>
-      return list(q, 'bankdetails', p, f.ENTITY_ID != null ? { requisite_id: Number(f.ENTITY_ID) } : {}, (r) => present(r, { ENTITY_ID: String(r.requisite_id) }))
+      const where: Record<string, unknown> = {}
+      if (f.ENTITY_ID != null) where.requisite_id = Number(f.ENTITY_ID)
+      if (f.RQ_ACC_NUM != null) where.rq_acc_num = String(f.RQ_ACC_NUM)
+      return list(q, 'bankdetails', p, where, (r) => present(r, { ENTITY_ID: String(r.requisite_id) }))
     },
     async 'crm.deal.add'(p, _m, q) {
       const f = fieldsOf(p)

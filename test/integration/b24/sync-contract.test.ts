@@ -8,6 +8,7 @@ import { manualClock } from '../../../server/shared/clock.js'
 import { createRateLimiter } from '../../../server/integrations/outbox/rate-limit.js'
 import { DeliveryError, type HandlerContext } from '../../../server/integrations/outbox/dispatcher.js'
 import * as ordersStore from '../../../server/orders/store.js'
+import * as companiesStore from '../../../server/companies/store.js'
 import { orderNumber } from '../../../server/orders/rules.js'
 import { createB24Client } from '../../../b24-app/client.js'
 import { createB24Sync } from '../../../b24-app/sync.js'
@@ -360,5 +361,94 @@ describe('b24 sync: contract of every CRM call (nock)', () => {
     expect(auths).to.deep.equal(['acc-2', 'acc-2'])
     const saved = await findInstall(db(), memberId)
     expect([saved!.accessToken, saved!.refreshToken]).to.deep.equal(['acc-2', 'ref-2'])
+  })
+
+  // ---- bank details (the company's main bank account on its requisite) ----
+
+  const SBER = { bik: '044525225', account: '40703810238000002575', corr_account: '30101810400000000225', bank_name: 'ПАО Сбербанк', bank_city: 'Москва' }
+  const SBER_DETAIL = { NAME: 'ПАО Сбербанк, Москва', RQ_BANK_NAME: 'ПАО Сбербанк', RQ_BIK: '044525225', RQ_ACC_NUM: '40703810238000002575', RQ_COR_ACC_NUM: '30101810400000000225' }
+  const withBank = async (companyId: number) => companiesStore.insertBankAccount(db(), companyId, SBER, true, clock.now().getTime())
+  const presets = () =>
+    nock(PORTAL)
+      .post(/^\/rest\/crm\.requisite\.preset\.list/)
+      .query(true)
+      .reply(200, ok([{ ID: '8', NAME: 'Организация', XML_ID: '#CRM_REQUISITE_PRESET_DEF_RU_COMPANY#', ACTIVE: 'Y', COUNTRY_ID: '1' }]))
+
+  it('bank detail, new requisite: crm.requisite.bankdetail.add on $result[rq], last in the halting batch', async () => {
+    const c = await company()
+    await withBank(c.id)
+    expectBatch(() => batchAnswer({ co: [], rq: [], ct: [] }))
+    presets()
+    const writes = expectBatch(() => batchAnswer({ co: 501, rq: 601, ct: 701, bd: 801 }))
+    const out = await syncOf().handlers['company.verified']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf().ctx }])
+    expect(out[0]).to.deep.equal({ ok: true, externalId: '501' })
+    expect(Object.keys(writes.cmds)).to.deep.equal(['co', 'rq', 'ct', 'bd'])
+    expect(String(writes.body.halt)).to.equal('1')
+    const [method, params] = writes.cmds.bd!
+    expect(method).to.equal('crm.requisite.bankdetail.add')
+    expect(params.fields).to.deep.equal({ ...SBER_DETAIL, ENTITY_ID: '$result[rq]' })
+    expect(nock.isDone()).to.equal(true)
+  })
+
+  it('bank detail, linked requisite: crm.requisite.bankdetail.list by ENTITY_ID and RQ_ACC_NUM, then add when it is missing', async () => {
+    const c = await linkedCompany()
+    await withBank(c.id)
+    const search = expectBatch(() => batchAnswer({ bd: [] }))
+    const writes = expectBatch(() => batchAnswer({ cou: true, rqu: true, bd: 802 }))
+    const out = await syncOf().handlers['company.changed']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf().ctx }])
+    expect(out[0]!.ok).to.equal(true)
+    expect(search.cmds.bd).to.deep.equal([
+      'crm.requisite.bankdetail.list',
+      { filter: { ENTITY_ID: '22', RQ_ACC_NUM: SBER.account }, select: ['ID', 'ENTITY_ID', 'NAME', 'RQ_BANK_NAME', 'RQ_BIK', 'RQ_ACC_NUM', 'RQ_COR_ACC_NUM'], start: '-1' },
+    ])
+    expect(writes.cmds.bd).to.deep.equal(['crm.requisite.bankdetail.add', { fields: { ...SBER_DETAIL, ENTITY_ID: '22' } }])
+  })
+
+  it('bank detail found unchanged: nothing sent for it; found with another bank name: crm.requisite.bankdetail.update by its id', async () => {
+    const c = await linkedCompany()
+    await withBank(c.id)
+    expectBatch(() => batchAnswer({ bd: [{ ID: '77', ENTITY_ID: '22', ...SBER_DETAIL }] }))
+    const same = expectBatch(() => batchAnswer({ cou: true, rqu: true }))
+    expect((await syncOf().handlers['company.changed']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf().ctx }]))[0]!.ok).to.equal(true)
+    expect(Object.keys(same.cmds)).to.deep.equal(['cou', 'rqu'])
+
+    expectBatch(() => batchAnswer({ bd: [{ ID: '77', ENTITY_ID: '22', ...SBER_DETAIL, RQ_BANK_NAME: 'Сбербанк России', NAME: 'Сбербанк России' }] }))
+    const changed = expectBatch(() => batchAnswer({ cou: true, rqu: true, bdu: true }))
+    expect((await syncOf().handlers['company.changed']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf().ctx }]))[0]!.ok).to.equal(true)
+    expect(changed.cmds.bdu).to.deep.equal(['crm.requisite.bankdetail.update', { id: '77', fields: SBER_DETAIL }])
+    expect(nock.isDone()).to.equal(true)
+  })
+
+  it('bank detail, requisite found by XML_ID on a retry: the bank detail is looked up before anything is added', async () => {
+    const c = await company()
+    await withBank(c.id)
+    const t = clock.now().getTime()
+    await saveLink(db(), 'company', c.id, memberId, 31, t)
+    await saveLink(db(), 'contact', `${c.id}:${c.userId}`, memberId, 33, t)
+    const search = expectBatch(() => batchAnswer({ rq: [{ ID: '32', ENTITY_ID: '31' }] }))
+    const bankSearch = expectBatch(() => batchAnswer({ bd: [{ ID: '78', ENTITY_ID: '32', ...SBER_DETAIL }] }))
+    const writes = expectBatch(() => batchAnswer({ cou: true, rqu: true }))
+    const out = await syncOf().handlers['company.verified']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf(2).ctx }])
+    expect(out[0]!.ok).to.equal(true)
+    expect(Object.keys(search.cmds)).to.deep.equal(['rq'])
+    expect(bankSearch.cmds.bd![1].filter).to.deep.equal({ ENTITY_ID: '32', RQ_ACC_NUM: SBER.account })
+    expect(Object.keys(writes.cmds)).to.deep.equal(['cou', 'rqu'])
+    expect(await findLink(db(), 'requisite', c.id, memberId)).to.equal('32')
+  })
+
+  it('bank detail refused (a per-command error): the row fails with the Bitrix24 text, the company, requisite and contact ids are kept', async () => {
+    const c = await company()
+    await withBank(c.id)
+    expectBatch(() => batchAnswer({ co: [], rq: [], ct: [] }))
+    presets()
+    expectBatch(() => batchAnswer({ co: 511, rq: 611, ct: 711 }, { bd: { error: 'ERROR_ARGUMENT', error_description: 'Неверный БИК' } }))
+    const out = await syncOf().handlers['company.verified']!.handleBatch([{ payload: { company_id: c.id }, ctx: ctxOf().ctx }])
+    expect(out[0]!.ok).to.equal(false)
+    const err = (out[0] as { error: DeliveryError }).error
+    expect(err).to.be.instanceOf(DeliveryError)
+    expect(err.message).to.contain('crm.requisite.bankdetail.add').and.contain('Неверный БИК')
+    expect(await findLink(db(), 'company', c.id, memberId)).to.equal('511')
+    expect(await findLink(db(), 'requisite', c.id, memberId)).to.equal('611')
+    expect(await findLink(db(), 'contact', `${c.id}:${c.userId}`, memberId)).to.equal('711')
   })
 })
