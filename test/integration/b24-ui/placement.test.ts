@@ -146,9 +146,11 @@ describe('b24 app: placements', () => {
     expect(await app.c.db('audit_log').where({ action: 'b24.delivery_request', company_id: order.company_id }).first()).to.not.equal(undefined)
   })
 
-  it('company tab: requisites, terms, members, points and orders; «Подтвердить» verifies with the Bitrix24 user in the audit', async () => {
+  it('company tab: requisites, bank accounts, terms, members, points and orders; «Подтвердить» verifies with the Bitrix24 user in the audit', async () => {
     const { memberId } = await installed(app)
     const b = await buyer(app, { status: 'unverified' })
+    const bank = { bik: '044525225', account: '40703810238000002575', corr_account: '30101810400000000225', bank_name: 'ПАО Сбербанк', bank_city: 'Москва' }
+    expect((await b.browser.post('/company/bank-accounts', bank)).status).to.equal(303)
     const b24CompanyId = 500 + Math.floor(Math.random() * 1e6)
     await link(app, 'company', b.company.id, memberId, b24CompanyId)
     const auth = `auth-${uniq()}`
@@ -157,6 +159,7 @@ describe('b24 app: placements', () => {
     expect(res.status, res.text).to.equal(200)
     expect(res.text).to.contain(b.company.name.replace(/"/g, '&quot;')).and.contain(`ИНН</dt><dd>${b.company.inn}`).and.contain('Подтвердить').and.contain('Открыть кабинет клиента')
     expect(res.text).to.contain('Сотрудники покупателя').and.contain('Тип цен').and.contain('Заказов пока нет')
+    expect(res.text).to.contain('Банковские реквизиты').and.contain('ПАО Сбербанк, Москва').and.contain('4070 3810 2380 0000 2575').and.contain('основной')
     const verified = await request(app.url).post('/b24/placement/action').type('form').send({ _pt: tokenOf(res.text), do: 'verify' })
     expect(verified.status).to.equal(200)
     expect(verified.text).to.contain('Компания подтверждена')

@@ -5,6 +5,7 @@ import { orderingBuyer, placeOrder, stocked, warehouse } from '../orders/helpers
 import { b24Dispatcher, installSandbox, parkForeignRows, uninstallSandbox } from './helpers.js'
 import { findLink } from '../../../b24-app/links.js'
 import { saveSettings, DEFAULT_SETTINGS } from '../../../b24-app/settings-store.js'
+import { enqueueCompanyChanged } from '../../../server/companies/outbox.js'
 
 /*
  * The CRM sync end to end against the built-in emulator over real HTTP: a company verified in /admin becomes a CRM company
@@ -88,5 +89,46 @@ describe('b24 sync: companies and deals through the outbox (sandbox emulator)', 
     } finally {
       await saveSettings(app.c.db, memberId, DEFAULT_SETTINGS, Date.now())
     }
+  })
+
+  it('the main bank account arrives as one bank detail of the requisite, once, through retries, edits and a lost requisite link', async () => {
+    const b = await orderingBuyer(app)
+    await app.c.db('companies').where({ id: b.company.id }).update({ status: 'unverified' })
+    const bank = { bik: '044525225', account: '40703810238000002575', corr_account: '30101810400000000225', bank_name: 'ПАО Сбербанк', bank_city: 'Москва' }
+    expect((await b.browser.post('/company/bank-accounts', bank)).status).to.equal(303)
+    const manager = await staff(app)
+    expect((await manager.browser.post(`/admin/companies/${b.company.id}/verify`)).status).to.equal(303)
+    const { dispatcher } = b24Dispatcher(app)
+    await dispatcher.drainOnce()
+    const rqId = Number(await findLink(app.c.db, 'requisite', b.company.id, memberId))
+    const details = () => app.c.db('sandbox_b24_bankdetails').where({ requisite_id: rqId }).orderBy('id')
+    let rows = await details()
+    expect(rows).to.have.length(1)
+    expect(JSON.parse(rows[0].fields)).to.include({ RQ_BIK: bank.bik, RQ_ACC_NUM: bank.account, RQ_COR_ACC_NUM: bank.corr_account, RQ_BANK_NAME: 'ПАО Сбербанк' })
+
+    // The same change sent again (a retry of the row after a lost answer) finds the bank detail: no second one.
+    await app.c.db.transaction((trx) => enqueueCompanyChanged(trx, b.company.id, ['bank_accounts'], Date.now()))
+    await dispatcher.drainOnce()
+    expect(await details()).to.have.length(1)
+
+    // The buyer corrects the bank's name: the bank detail is updated in place.
+    const id = (await app.c.db('company_bank_accounts').where({ company_id: b.company.id }).first()).id
+    expect((await b.browser.post(`/company/bank-accounts/${id}`, { ...bank, bank_name: 'ПАО «Сбербанк России»' })).status).to.equal(303)
+    await dispatcher.drainOnce()
+    rows = await details()
+    expect(rows).to.have.length(1)
+    expect(JSON.parse(rows[0].fields).RQ_BANK_NAME).to.equal('ПАО «Сбербанк России»')
+
+    // A requisite link lost to a crash: the requisite is found by XML_ID, its bank detail by the account number.
+    await app.c.db('b24_links').where({ entity: 'requisite', our_id: String(b.company.id), member_id: memberId }).delete()
+    await app.c.db.transaction((trx) => enqueueCompanyChanged(trx, b.company.id, ['bank_accounts'], Date.now() + 1))
+    await dispatcher.drainOnce()
+    expect(Number(await findLink(app.c.db, 'requisite', b.company.id, memberId))).to.equal(rqId)
+    expect(await details()).to.have.length(1)
+    expect(await app.c.db('sandbox_b24_requisites').where({ entity_id: Number(await findLink(app.c.db, 'company', b.company.id, memberId)) })).to.have.length(1)
+
+    // The emulator's CRM page shows it.
+    const page = await manager.browser.get('/sandbox/bitrix24')
+    expect(page.text).to.contain(`БИК ${bank.bik}, р/с ${bank.account}`)
   })
 })
