@@ -147,6 +147,11 @@ function detailsText(action: string, raw: string): string {
       return d.reason === 'expired' ? 'время просмотра истекло' : 'менеджер нажал «Выйти»'
     case 'b24.status_refused':
       return `заказ № ${shown(d.order)}, сделка № ${shown(d.deal)}, стадия ${shown(d.stage)}: ${shown(d.reason)}`
+    case 'bank_account.added':
+    case 'bank_account.updated':
+    case 'bank_account.main':
+    case 'bank_account.removed':
+      return `${d.bik ? `БИК ${shown(d.bik)}, ` : ''}р/с ${shown(d.account)}`
     case 'member.invited':
       return `${shown(d.email)}, роль «${role(d.role)}»`
     case 'member.joined':

@@ -6,6 +6,7 @@ import { checkbox, field, safeReturnTo } from '../http/forms.js'
 import { idParam, memberOf, userOf } from '../http/context.js'
 import { Forbidden, Validation } from '../shared/errors.js'
 import { SANDBOX_HINTS } from '../sandbox/dadata-fixtures.js'
+import { groupDigits } from './bank.js'
 import { EDO_OPERATORS, ROLES, ROLE_HINTS, ROLE_LABELS, can } from './rules.js'
 import { bankFormOf, companyFormValues, partyValues, presentBankSection, presentCompany, presentLookup } from './present.js'
 import type { BankAccountInput, CompanyInput, LookupOutcome } from './types.js'
@@ -188,13 +189,13 @@ export function companiesRoutes(deps: AppDeps): Router {
 
   r.post('/company/bank-accounts/:id/main', requireCompany, requireBank, async (req, res) => {
     const row = await companies.setMainBankAccount(memberOf(req), userOf(req).id, idParam(req))
-    flash(req, 'ok', `Основной счёт: ${row.bank_name}, р/с ${row.account}`)
+    flash(req, 'ok', `Основной счёт: ${row.bank_name}, р/с ${groupDigits(row.account)}`)
     res.redirect(303, '/company#bank')
   })
 
   r.post('/company/bank-accounts/:id/delete', requireCompany, requireBank, async (req, res) => {
     const row = await companies.removeBankAccount(memberOf(req), userOf(req).id, idParam(req))
-    flash(req, 'ok', `Счёт ${row.account} в ${row.bank_name} удалён`)
+    flash(req, 'ok', `Счёт ${groupDigits(row.account)} в ${row.bank_name} удалён`)
     res.redirect(303, '/company#bank')
   })
 

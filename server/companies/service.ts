@@ -338,7 +338,7 @@ export function createCompaniesService(deps: {
         if (!(await store.findBankAccount(trx, member.id, id))) throw new NotFound('Банковский счёт не найден')
         const t = now()
         await store.setMainBankAccount(trx, member.id, id, t)
-        await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.main', details: { id }, now: t })
+        await store.audit(trx, { actor: userId, companyId: member.id, action: 'bank_account.main', details: { id, bik: row.bik, account: row.account }, now: t })
         await bankChanged(trx, member, t)
       })
       return row

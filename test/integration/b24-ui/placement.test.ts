@@ -159,7 +159,7 @@ describe('b24 app: placements', () => {
     expect(res.status, res.text).to.equal(200)
     expect(res.text).to.contain(b.company.name.replace(/"/g, '&quot;')).and.contain(`ИНН</dt><dd>${b.company.inn}`).and.contain('Подтвердить').and.contain('Открыть кабинет клиента')
     expect(res.text).to.contain('Сотрудники покупателя').and.contain('Тип цен').and.contain('Заказов пока нет')
-    expect(res.text).to.contain('Банковские реквизиты').and.contain('ПАО Сбербанк, Москва').and.contain('4070 3810 2380 0000 2575').and.contain('основной')
+    expect(res.text).to.contain('Банковские реквизиты').and.contain('ПАО Сбербанк</strong>, Москва').and.contain('4070 3810 2380 0000 2575').and.contain('основной')
     const verified = await request(app.url).post('/b24/placement/action').type('form').send({ _pt: tokenOf(res.text), do: 'verify' })
     expect(verified.status).to.equal(200)
     expect(verified.text).to.contain('Компания подтверждена')
