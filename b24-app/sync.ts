@@ -41,7 +41,8 @@ import {
  * an id is stored the moment it is known (`b24_links`, and `ctx.saveExternalId` on the row); before a create the handler
  * searches by our id unless this is the row's very first attempt (nothing can have been created before it: a rate-limit
  * refusal gives the attempt back only when the portal refused before doing anything). A deal needs its company, which is
- * synced first inside the same handler, idempotently.
+ * synced first inside the same handler, idempotently. A bank detail carries no id of ours: the company's main bank account
+ * is looked up by its requisite and account number (`crm.requisite.bankdetail.list`) before it is added or updated.
  */
 
 export const DELIVERY_STATUS = 'delivery.status'
