@@ -1,6 +1,7 @@
 import type { Container } from '../../main.js'
 import * as companiesStore from '../../companies/store.js'
 import { searchTextOf } from '../../companies/store.js'
+import { keyAccount } from '../../companies/bank.js'
 import { seedCatalog } from './catalog.js'
 import { seedPricing } from './pricing.js'
 import { seedCarts } from './carts.js'
@@ -49,6 +50,14 @@ export async function seedDemo(c: Container): Promise<SeedResult | null> {
       { company_id: oooId, name: 'Кофейня на Садовнической', address: 'г Москва, ул Садовническая, д 14 стр 2', contact_name: 'Елена', contact_phone: '+79035550101', working_hours: 'пн–пт 8:00–20:00, приёмка до 12:00', is_default: true, created_at: now, updated_at: now },
       { company_id: oooId, name: 'Склад в Подольске', address: 'Московская обл, г Подольск, ул Комсомольская, д 1', contact_name: 'Игорь', contact_phone: '+79035550102', working_hours: 'ежедневно 9:00–18:00', is_default: false, created_at: now, updated_at: now },
     ])
+    // A made-up account number with the right control key for a real bank, so the demo card passes its own check.
+    await companiesStore.insertBankAccount(
+      trx,
+      oooId,
+      { bik: '044525225', account: keyAccount('044525225', '40702810038000012345'), corr_account: '30101810400000000225', bank_name: 'ПАО Сбербанк', bank_city: 'Москва' },
+      true,
+      now,
+    )
     if (c.config.demoApiToken) await c.tokens.seedToken(trx, { companyId: oooId, userId: buyerId, token: c.config.demoApiToken, name: 'Демо-токен' })
     return { oooId, ipId }
   })
