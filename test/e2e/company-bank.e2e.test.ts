@@ -3,6 +3,8 @@ import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { launchChromium, shot } from '../support/browser.js'
 import { buyer, staff, uniq } from '../support/factories.js'
 import { installed, link, placementBody, portalAccepts, startB24App, type B24TestApp } from '../integration/b24-ui/helpers.js'
+import { b24Dispatcher, installSandbox, parkForeignRows, uninstallSandbox } from '../integration/b24/helpers.js'
+import { startApp, type TestApp } from '../support/app.js'
 
 /*
  * «Банковские реквизиты» in real Chromium: the buyer adds an account with a digit wrong (the key message next to the
@@ -100,5 +102,42 @@ describe('e2e: bank accounts of a company (screenshots)', function () {
     const bankCard = tab.locator('[data-b24-bank-accounts]')
     expect(await bankCard.textContent()).to.contain('АО «Райффайзенбанк», Москва').and.contain('р/с 4070 2810 8000 0140 0002')
     await shot(tab, 'b24-company-tab-bank')
+  })
+})
+
+describe('e2e: the bank detail in the Bitrix24 sandbox CRM (screenshot)', function () {
+  this.timeout(120_000)
+  let app: TestApp
+  let browser: PwBrowser
+
+  before(async () => {
+    app = await startApp()
+    await installSandbox(app)
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await uninstallSandbox(app)
+    await app?.close()
+  })
+
+  it('a verified company with a main bank account: the sandbox CRM page lists it under the requisite', async () => {
+    await parkForeignRows(app)
+    const b = await buyer(app, { status: 'unverified' })
+    expect((await b.browser.post('/company/bank-accounts', { bik: '044525225', account: '40703810238000002575', corr_account: '30101810400000000225', bank_name: 'ПАО Сбербанк', bank_city: 'Москва' })).status).to.equal(303)
+    const s = await staff(app)
+    expect((await s.browser.post(`/admin/companies/${b.company.id}/verify`)).status).to.equal(303)
+    await b24Dispatcher(app).dispatcher.drainOnce()
+    const ctx = await browser.newContext({ viewport: { width: 1300, height: 800 } })
+    const page = await ctx.newPage()
+    await page.goto(`${app.url}/login`)
+    await page.fill('input[name=email]', s.user.email)
+    await page.fill('input[name=password]', s.user.password)
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    await page.goto(`${app.url}/sandbox/bitrix24`)
+    const row = page.locator('tr[data-company-id]', { hasText: b.company.name })
+    expect(await row.textContent()).to.contain('БИК 044525225, р/с 40703810238000002575, к/с 30101810400000000225')
+    await shot(page, 'b24-sandbox-bankdetail')
+    await ctx.close()
   })
 })
