@@ -29,6 +29,16 @@ export function correspondentKeyOk(bik: string, corrAccount: string): boolean {
   return keyed(`0${bik.slice(4, 6)}${corrAccount}`)
 }
 
+/**
+ * A treasury account (казначейский счёт, 03…) of a budget-funded buyer — a school, a hospital, an agency paying through the
+ * Federal Treasury. Since 2021 these are assigned by the Treasury and are not keyed against the БИК of the ТОФК like a
+ * bank's settlement account; their «correspondent» account is the single treasury account (ЕКС, 40102…), which is keyed as
+ * usual.
+ */
+export function isTreasury(account: string): boolean {
+  return account.startsWith('03')
+}
+
 /** БИК: 9 digits, starting with 04 (banks in Russia) or 0 in general; null when it is right. */
 export function bikError(bik: string): string | null {
   if (!bik) return 'Укажите БИК банка'
@@ -67,11 +77,12 @@ export function bankAccountErrors(a: BankAccountInput): Record<string, string> {
   if (!a.account) errors.account = 'Укажите расчётный счёт'
   else if (!/^\d+$/.test(a.account)) errors.account = 'Расчётный счёт состоит только из цифр'
   else if (a.account.length !== 20) errors.account = `Расчётный счёт состоит из 20 цифр, а введено ${a.account.length}`
-  else if (!bik && !settlementKeyOk(a.bik, a.account)) errors.account = 'Расчётный счёт не сходится с БИК — проверьте цифры'
+  else if (!bik && !isTreasury(a.account) && !settlementKeyOk(a.bik, a.account)) errors.account = 'Расчётный счёт не сходится с БИК — проверьте цифры'
   if (!a.corr_account) errors.corr_account = 'Укажите корреспондентский счёт банка'
   else if (!/^\d+$/.test(a.corr_account)) errors.corr_account = 'Корреспондентский счёт состоит только из цифр'
   else if (a.corr_account.length !== 20) errors.corr_account = `Корреспондентский счёт состоит из 20 цифр, а введено ${a.corr_account.length}`
-  else if (!a.corr_account.startsWith('301')) errors.corr_account = 'Корреспондентский счёт банка начинается с 301'
+  else if (isTreasury(a.account) && !a.corr_account.startsWith('40102')) errors.corr_account = 'Для казначейского счёта (03…) укажите единый казначейский счёт: он начинается с 40102'
+  else if (!isTreasury(a.account) && !a.corr_account.startsWith('301')) errors.corr_account = 'Корреспондентский счёт банка начинается с 301'
   else if (!bik && !correspondentKeyOk(a.bik, a.corr_account)) errors.corr_account = 'Корреспондентский счёт не сходится с БИК — проверьте цифры'
   if (!a.bank_name) errors.bank_name = 'Укажите название банка'
   else if (a.bank_name.length > BANK_LIMITS.bank_name) errors.bank_name = 'Слишком длинное название банка'

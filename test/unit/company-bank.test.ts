@@ -100,4 +100,12 @@ describe('bank accounts: the Central Bank control key («ключевание»)
     expect(can('buyer', 'bank.manage')).to.equal(false)
     expect(can('viewer', 'bank.manage')).to.equal(false)
   })
+
+  it('accepts a budget buyer\'s treasury account (03…) with the single treasury account (40102…) as its correspondent', () => {
+    // УФК по г. Москве: the pair every Moscow tax payment names since 2021.
+    const treasury = { bik: '004525988', account: '03100643000000017300', corr_account: '40102810545370000003', bank_name: 'ГУ Банка России по ЦФО//УФК по г. Москве', bank_city: 'Москва' }
+    expect(bankAccountErrors(treasury)).to.deep.equal({})
+    expect(bankAccountErrors({ ...treasury, corr_account: '30101810400000000225' }).corr_account).to.match(/40102/)
+    expect(bankAccountErrors({ ...treasury, corr_account: '40102810545370000004' }).corr_account).to.match(/не сходится с БИК/)
+  })
 })
