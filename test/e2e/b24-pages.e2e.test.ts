@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer, staff, uniq } from '../support/factories.js'
 import { installed, link, placementBody, portalAccepts, startB24App, type B24TestApp, PORTAL, rest, ok } from '../integration/b24-ui/helpers.js'
 import { orderingBuyer, placeOrder, stocked, warehouse } from '../integration/orders/helpers.js'
@@ -121,10 +121,7 @@ describe('e2e: Bitrix24 tabs, settings and the open-as-client banner (screenshot
     const b = await buyer(app, { status: 'verified' })
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 700 } })
     const p = await ctx.newPage()
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', s.user.email)
-    await p.fill('input[name=password]', s.user.password)
-    await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')])
+    await logIn(p, app.url, s.user.email, s.user.password)
     await p.goto(`${app.url}/admin/companies/${b.company.id}`)
     await Promise.all([p.waitForNavigation(), p.click('[data-open-cabinet] button')])
     expect(await p.textContent('[data-impersonation]')).to.contain('Вы смотрите кабинет клиента')

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { staff } from '../support/factories.js'
 import { startB24App, type B24TestApp } from '../integration/b24-ui/helpers.js'
 import { orderingBuyer, placeOrder, put, stocked, typedCart, warehouse } from '../integration/orders/helpers.js'
@@ -54,10 +54,7 @@ describe('e2e: the read-only client cabinet (screenshots)', function () {
 
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } })
     const p = await ctx.newPage()
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', s.user.email)
-    await p.fill('input[name=password]', s.user.password)
-    await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')])
+    await logIn(p, app.url, s.user.email, s.user.password)
     await p.goto(`${app.url}/admin/companies/${b.company.id}`)
     await Promise.all([p.waitForNavigation(), p.click('[data-open-cabinet] button')])
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { createCompany, createProduct, createUser } from '../support/factories.js'
 import { installSandboxApp } from '../../b24-app/sandbox-install.js'
 import * as ordersStore from '../../server/orders/store.js'
@@ -60,10 +60,7 @@ describe('e2e: the Bitrix24 sandbox page', function () {
     for (let i = 0; i < 10 && (await app.c.dispatcher.drainOnce()).claimed > 0; i++);
 
     const manager = await createUser(app, { staff: true, name: 'Менеджерова Мария' })
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', manager.email)
-    await page.fill('input[name=password]', manager.password)
-    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')])
+    await logIn(page, app.url, manager.email, manager.password)
     await page.goto(`${app.url}/sandbox/bitrix24`)
     const main = await page.textContent('main')
     expect(main).to.contain('Песочница Bitrix24')

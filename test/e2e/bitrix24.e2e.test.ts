@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, BrowserContext, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { createCompany, createUser, uniq } from '../support/factories.js'
 import { put, stocked, typedCart, warehouse } from '../integration/orders/helpers.js'
 import { insertPoint } from '../../server/points/store.js'
@@ -40,13 +40,6 @@ describe('e2e: order → Bitrix24 deal → CDEK request from the deal tab → tr
     }
   }
 
-  async function login(p: Page, email: string, password: string) {
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', email)
-    await p.fill('input[name=password]', password)
-    await go(p, p.click('form button[type=submit]'))
-  }
-
   before(async () => {
     app = await startApp({ env: { CDEK_SANDBOX_DELAY_SECONDS: '0' } })
     expect(app.c.b24Sandbox, 'the Bitrix24 sandbox runs without B24 credentials').to.not.equal(null)
@@ -71,7 +64,7 @@ describe('e2e: order → Bitrix24 deal → CDEK request from the deal tab → tr
     const cart = await typedCart(app, company.id, wh, { name: 'Чай к празднику' })
     await put(app, cart.id, tea, 12)
 
-    await login(buyerPage, user.email, user.password)
+    await logIn(buyerPage, app.url, user.email, user.password)
     await buyerPage.goto(`${app.url}/checkout`)
     const box = buyerPage.locator(`input[name=cart_id][value="${cart.id}"]`)
     if (!(await box.isChecked())) await box.check()
@@ -94,7 +87,7 @@ describe('e2e: order → Bitrix24 deal → CDEK request from the deal tab → tr
     const manager = await createUser(app, { staff: true, name: 'Менеджерова Ирина' })
     const page = await managerCtx.newPage()
     managerPage = page
-    await login(page, manager.email, manager.password)
+    await logIn(page, app.url, manager.email, manager.password)
     await page.goto(`${app.url}/sandbox/bitrix24/open/deal/${dealId}`)
     const tab = page.frameLocator('iframe[name=b24-placement]')
     await tab.locator(`text=Заказ № ${number}`).waitFor()

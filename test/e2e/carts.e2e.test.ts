@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { pricedDemoCatalog } from '../support/demo-catalog.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
 import { seedCarts } from '../../server/db/seeds/carts.js'
 
@@ -42,11 +42,7 @@ describe('e2e: named carts and cart types', function () {
   const lineRow = (sku: string) => page.locator(`.cart-table tr[data-line]:has(a:text-is("${sku}"))`)
 
   it('opens the current cart with type tabs, lines by category and the mini-cart in the header', async () => {
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', login.email)
-    await page.fill('input[name=password]', login.password)
-    await page.click('button[type=submit]')
-    await page.waitForURL(`${app.url}/`)
+    await logIn(page, app.url, login.email, login.password)
     await page.goto(`${app.url}/cart`)
     expect(await page.locator('.cart-tab').allTextContents()).to.satisfy((t: string[]) => ['Кофе в офис', 'Со склада мешками', 'Транзит', 'От фермера'].every((n) => t.some((x) => x.includes(n))))
     expect(await page.textContent('.cart-tab.is-current')).to.contain('Кофе в офис')

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { pricedDemoCatalog } from '../support/demo-catalog.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
 import { insertId } from '../../server/db/dialect.js'
 
@@ -53,11 +53,7 @@ describe('e2e: ordering from the catalog', function () {
   }
 
   it('finds cups by an article prefix typed into the header search', async () => {
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', login.email)
-    await page.fill('input[name=password]', login.password)
-    await page.click('button[type=submit]')
-    await page.waitForURL(`${app.url}/`)
+    await logIn(page, app.url, login.email, login.password)
     await page.fill('.header-search input[name=q]', 'eco-cup-25')
     await page.press('.header-search input[name=q]', 'Enter')
     await page.waitForURL(/\/catalog\?q=eco-cup-25/)

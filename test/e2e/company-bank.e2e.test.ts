@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer, staff, uniq } from '../support/factories.js'
 import { installed, link, placementBody, portalAccepts, startB24App, type B24TestApp } from '../integration/b24-ui/helpers.js'
 import { b24Dispatcher, installSandbox, parkForeignRows, uninstallSandbox } from '../integration/b24/helpers.js'
@@ -28,10 +28,7 @@ describe('e2e: bank accounts of a company (screenshots)', function () {
   async function login(email: string, password: string, width = 1200): Promise<Page> {
     const ctx = await browser.newContext({ viewport: { width, height: 900 } })
     const page = await ctx.newPage()
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', email)
-    await page.fill('input[name=password]', password)
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    await logIn(page, app.url, email, password)
     return page
   }
 
@@ -130,10 +127,7 @@ describe('e2e: the bank detail in the Bitrix24 sandbox CRM (screenshot)', functi
     await b24Dispatcher(app).dispatcher.drainOnce()
     const ctx = await browser.newContext({ viewport: { width: 1300, height: 800 } })
     const page = await ctx.newPage()
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', s.user.email)
-    await page.fill('input[name=password]', s.user.password)
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    await logIn(page, app.url, s.user.email, s.user.password)
     await page.goto(`${app.url}/sandbox/bitrix24`)
     const row = page.locator('tr[data-company-id]', { hasText: b.company.name })
     expect(await row.textContent()).to.contain('БИК 044525225, р/с 40703810238000002575, к/с 30101810400000000225')

@@ -3,7 +3,7 @@ import request from 'supertest'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { createUser, PASSWORD } from '../support/factories.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { orderWithDelivery } from '../integration/delivery/helpers.js'
 
 const SECRET = 'e2e-cdek-secret-more-0123456789'
@@ -23,11 +23,7 @@ describe('CDEK delivery, second part, in Chromium: packaging sizes, subscription
   })
 
   const login = async (p: Page, email: string, password: string) => {
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', email)
-    await p.fill('input[name=password]', password)
-    await p.click('button[type=submit]')
-    await p.waitForLoadState('networkidle')
+    await logIn(p, app.url, email, password)
   }
 
   it('staff set packaging sizes by article, the draft uses them; the list flags a return; the buyer reads it in Russian', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { createUser, PASSWORD } from '../support/factories.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { orderWithDelivery } from '../integration/delivery/helpers.js'
 import { enqueue } from '../../server/integrations/outbox/store.js'
 
@@ -21,11 +21,7 @@ describe('CDEK delivery and the outbox in Chromium', () => {
   })
 
   const login = async (p: Page, email: string, password: string) => {
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', email)
-    await p.fill('input[name=password]', password)
-    await p.click('button[type=submit]')
-    await p.waitForLoadState('networkidle')
+    await logIn(p, app.url, email, password)
   }
 
   it('a manager requests a delivery with edited places, the track arrives, the buyer sees it on the order page', async () => {

@@ -5,7 +5,7 @@ import { startApp, type TestApp } from '../support/app.js'
 import { tmpRoot } from '../support/hooks.js'
 import { buyer, createUser } from '../support/factories.js'
 import { JPEG_4x3, png } from '../support/images.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { fixture, ONEC_ENV, OnecClient } from '../support/onec.js'
 
 describe('1C exchange page in Chromium', () => {
@@ -32,11 +32,7 @@ describe('1C exchange page in Chromium', () => {
     await running.upload('offers.xml', fixture('offers.xml'))
     await running.get('import', '&filename=import.xml')
     const user = await createUser(app, { staff: true })
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', user.email)
-    await page.fill('input[name=password]', user.password)
-    await page.click('button[type=submit]')
-    await page.waitForURL(`${app.url}/admin**`)
+    await logIn(page, app.url, user.email, user.password)
     await page.goto(`${app.url}/admin/onec`)
     expect(await page.locator('[data-onec-session]').count()).to.be.greaterThan(2)
     expect(await page.locator('progress').count()).to.be.greaterThan(0)
@@ -59,11 +55,7 @@ describe('1C exchange page in Chromium', () => {
     const b = await buyer(app, { status: 'verified' })
     const ctx = await chromium.newContext({ viewport: { width: 1280, height: 900 } })
     const p = await ctx.newPage()
-    await p.goto(`${app.url}/login`)
-    await p.fill('input[name=email]', b.user.email)
-    await p.fill('input[name=password]', b.user.password)
-    await p.click('button[type=submit]')
-    await p.waitForURL((u) => !u.pathname.startsWith('/login'))
+    await logIn(p, app.url, b.user.email, b.user.password)
     await p.goto(`${app.url}/catalog/p/${sku}`)
     const main = p.locator('img.product-main-picture')
     await main.waitFor()

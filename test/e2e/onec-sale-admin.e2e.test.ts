@@ -4,7 +4,7 @@ import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { tmpRoot } from '../support/hooks.js'
 import { createCompany, createUser } from '../support/factories.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { ONEC_ENV, OnecClient } from '../support/onec.js'
 import { memberOf, orderingBuyer, put, stocked, typedCart, warehouse } from '../integration/orders/helpers.js'
 import { documentsXml } from '../integration/onec-sale/helpers.js'
@@ -48,11 +48,7 @@ describe('1C order exchange report in /admin/onec, in Chromium', () => {
     ]))
     expect(answer).to.match(/^success/)
     const user = await createUser(app, { staff: true })
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name=email]', user.email)
-    await page.fill('input[name=password]', user.password)
-    await page.click('button[type=submit]')
-    await page.waitForURL(`${app.url}/admin**`)
+    await logIn(page, app.url, user.email, user.password)
     await page.goto(`${app.url}/admin/onec`)
     const payments = page.locator('[data-onec-sale-payments] tbody tr')
     expect(await payments.count()).to.equal(2)

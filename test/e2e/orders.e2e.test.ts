@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { pricedDemoCatalog } from '../support/demo-catalog.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
 import { seedCarts } from '../../server/db/seeds/carts.js'
 
@@ -83,10 +83,7 @@ describe('e2e: from a pasted list to a split and repeated order', function () {
   const go = (action: Promise<unknown>) => Promise.all([page.waitForLoadState('load'), action])
 
   it('pastes 30 lines, fixes the unknown one in place and adds everything to a new bags cart', async () => {
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name="email"]', login.email)
-    await page.fill('input[name="password"]', login.password)
-    await Promise.all([page.waitForURL(/\/$|\/company/), page.click('form[action="/login"] button[type="submit"]')])
+    await logIn(page, app.url, login.email, login.password)
     await page.goto(`${app.url}/quick-order`)
     await page.fill('textarea[name="text"]', LIST)
     await go(page.click('form[action="/quick-order"] button[type="submit"]'))

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { pricedDemoCatalog } from '../support/demo-catalog.js'
-import { launchChromium, shot } from '../support/browser.js'
+import { launchChromium, shot, logIn } from '../support/browser.js'
 import { buyer } from '../support/factories.js'
 
 /*
@@ -58,10 +58,7 @@ describe('e2e: quick order', function () {
   const statusOf = (line: number) => page.locator(`tr[data-line="${line}"]`).getAttribute('data-status')
 
   it('pastes an email and shows every line with its status', async () => {
-    await page.goto(`${app.url}/login`)
-    await page.fill('input[name="email"]', login.email)
-    await page.fill('input[name="password"]', login.password)
-    await Promise.all([page.waitForURL(/\/$|\/company/), page.click('form[action="/login"] button[type="submit"]')])
+    await logIn(page, app.url, login.email, login.password)
     await page.click('header a[href="/quick-order"]')
     await page.fill('textarea[name="text"]', EMAIL)
     await Promise.all([page.waitForLoadState('load'), page.click('form[action="/quick-order"] button[type="submit"]')])
