@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
-import { launchChromium, shot, logIn } from '../support/browser.js'
+import { launchChromium, shot, logIn, postForm } from '../support/browser.js'
 import { buyer, staff, uniq } from '../support/factories.js'
 import { installed, link, placementBody, portalAccepts, startB24App, type B24TestApp, PORTAL, rest, ok } from '../integration/b24-ui/helpers.js'
 import { orderingBuyer, placeOrder, stocked, warehouse } from '../integration/orders/helpers.js'
@@ -39,31 +39,6 @@ describe('e2e: Bitrix24 tabs, settings and the open-as-client banner (screenshot
     await app?.close()
   })
 
-  /** Opens a page of the app as Bitrix24 does: a form POST (here top-level, so the page can be looked at). */
-  async function postForm(path: string, fields: Record<string, string>) {
-    await page.goto(`${app.url}/login`)
-    await Promise.all([
-      page.waitForNavigation(),
-      page.evaluate(
-        ({ path, fields }) => {
-          const f = document.createElement('form')
-          f.method = 'post'
-          f.action = path
-          for (const [k, v] of Object.entries(fields)) {
-            const i = document.createElement('input')
-            i.type = 'hidden'
-            i.name = k
-            i.value = v
-            f.appendChild(i)
-          }
-          document.body.appendChild(f)
-          f.submit()
-        },
-        { path, fields },
-      ),
-    ])
-  }
-
   it('deal tab', async () => {
     const { memberId } = await installed(app)
     const wh = await warehouse(app)
@@ -74,7 +49,7 @@ describe('e2e: Bitrix24 tabs, settings and the open-as-client banner (screenshot
     await link(app, 'deal', order.id, memberId, 4711)
     const auth = `auth-${uniq()}`
     portalAccepts(auth)
-    await postForm('/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'CRM_DEAL_DETAIL_TAB', 4711))
+    await postForm(page, app.url, '/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'CRM_DEAL_DETAIL_TAB', 4711))
     expect(await page.textContent('h1')).to.contain(`Заказ № ${order.number}`)
     await shot(page, 'b24-deal-tab')
     // An action: a move along the machine, posted back with the placement token.
@@ -89,7 +64,7 @@ describe('e2e: Bitrix24 tabs, settings and the open-as-client banner (screenshot
     await link(app, 'company', b.company.id, memberId, 815)
     const auth = `auth-${uniq()}`
     portalAccepts(auth)
-    await postForm('/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'CRM_COMPANY_DETAIL_TAB', 815))
+    await postForm(page, app.url, '/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'CRM_COMPANY_DETAIL_TAB', 815))
     expect(await page.textContent('h1')).to.contain(b.company.name)
     await shot(page, 'b24-company-tab')
   })
@@ -107,7 +82,7 @@ describe('e2e: Bitrix24 tabs, settings and the open-as-client banner (screenshot
       ]))
     const auth = `auth-${uniq()}`
     portalAccepts(auth, { ID: '1', NAME: 'Анна', LAST_NAME: 'Администратова', ADMIN: true })
-    await postForm('/b24/app?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'DEFAULT', ''))
+    await postForm(page, app.url, '/b24/app?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'DEFAULT', ''))
     expect(await page.textContent('h1')).to.contain('Настройки приложения')
     await shot(page, 'b24-settings')
     await page.selectOption('select[name="back[WON]"]', 'completed')

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Browser as PwBrowser, Page } from 'playwright-core'
-import { launchChromium, shot, logIn } from '../support/browser.js'
+import { launchChromium, shot, logIn, postForm } from '../support/browser.js'
 import { buyer, staff, uniq } from '../support/factories.js'
 import { installed, link, placementBody, portalAccepts, startB24App, type B24TestApp } from '../integration/b24-ui/helpers.js'
 import { b24Dispatcher, installSandbox, parkForeignRows, uninstallSandbox } from '../integration/b24/helpers.js'
@@ -74,28 +74,7 @@ describe('e2e: bank accounts of a company (screenshots)', function () {
     const auth = `auth-${uniq()}`
     portalAccepts(auth)
     const tab = await (await browser.newContext({ viewport: { width: 1000, height: 900 } })).newPage()
-    await tab.goto(`${app.url}/login`)
-    const fields = placementBody(memberId, auth, 'CRM_COMPANY_DETAIL_TAB', 916)
-    await Promise.all([
-      tab.waitForNavigation(),
-      tab.evaluate(
-        ({ path, fields }) => {
-          const f = document.createElement('form')
-          f.method = 'post'
-          f.action = path
-          for (const [k, v] of Object.entries(fields)) {
-            const i = document.createElement('input')
-            i.type = 'hidden'
-            i.name = k
-            i.value = v
-            f.appendChild(i)
-          }
-          document.body.appendChild(f)
-          f.submit()
-        },
-        { path: '/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', fields },
-      ),
-    ])
+    await postForm(tab, app.url, '/b24/placement?DOMAIN=b2b-ui.bitrix24.ru&PROTOCOL=1', placementBody(memberId, auth, 'CRM_COMPANY_DETAIL_TAB', 916))
     const bankCard = tab.locator('[data-b24-bank-accounts]')
     expect(await bankCard.textContent()).to.contain('АО «Райффайзенбанк», Москва').and.contain('р/с 4070 2810 8000 0140 0002')
     await shot(tab, 'b24-company-tab-bank')

@@ -25,3 +25,31 @@ export async function logIn(page: Page, baseUrl: string, email: string, password
   await page.fill('form[action="/login"] input[name=password]', password)
   await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('form[action="/login"] button[type=submit]')])
 }
+
+/**
+ * Opens a page of the app the way Bitrix24 opens a placement or the app page: a form POST of the given fields (here top-level,
+ * so the page can be looked at and screenshotted).
+ */
+export async function postForm(page: Page, baseUrl: string, path: string, fields: Record<string, string>): Promise<void> {
+  await page.goto(`${baseUrl}/login`)
+  await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(
+      ({ path, fields }) => {
+        const f = document.createElement('form')
+        f.method = 'post'
+        f.action = path
+        for (const [k, v] of Object.entries(fields)) {
+          const i = document.createElement('input')
+          i.type = 'hidden'
+          i.name = k
+          i.value = v
+          f.appendChild(i)
+        }
+        document.body.appendChild(f)
+        f.submit()
+      },
+      { path, fields },
+    ),
+  ])
+}
