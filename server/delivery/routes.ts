@@ -63,11 +63,10 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
   const r = Router()
   r.use('/delivery', requireStaff)
 
-  r.get('/delivery', async (req, res) => {
-    const raw = String(req.query.status ?? '')
-    const status = (STATES as string[]).includes(raw) ? (raw as DeliveryState) : null
+  /** The list of requests (one state or all), with the order-number box above it and what was typed into it. */
+  async function renderList(res: Response, httpStatus: number, status: DeliveryState | null, order: { query: string; error?: string }) {
     const { rows, counts } = await delivery.list(status)
-    res.render('pages/admin/delivery', {
+    res.status(httpStatus).render('pages/admin/delivery', {
       title: 'Доставка СДЭК',
       bodyClass: 'admin-page',
       adminSection: 'delivery',
@@ -76,8 +75,15 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
       webhook: presentWebhook(await delivery.lastWebhookCheck(), deps.config.cdek.sandbox, deps.config.publicUrl),
       attention: counts.not_delivered ?? 0,
       sandbox: deps.config.cdek.sandbox,
-      orderQuery: '',
+      orderQuery: order.query,
+      orderError: order.error,
     })
+  }
+
+  r.get('/delivery', async (req, res) => {
+    const raw = String(req.query.status ?? '')
+    const status = (STATES as string[]).includes(raw) ? (raw as DeliveryState) : null
+    await renderList(res, 200, status, { query: '' })
   })
 
   /** Renders the create form for an order (and shipment) with typed values and errors when there are some. */
@@ -102,19 +108,7 @@ export function deliveryAdminRoutes(deps: AppDeps): Router {
     const number = String(req.query.order ?? '').trim().slice(0, 32)
     const orderId = number ? await delivery.orderIdByNumber(number) : null
     if (!orderId) {
-      const { rows, counts } = await delivery.list(null)
-      res.status(number ? 404 : 200).render('pages/admin/delivery', {
-        title: 'Доставка СДЭК',
-        bodyClass: 'admin-page',
-        adminSection: 'delivery',
-        states: stateFilter(null, counts),
-        rows: rows.map(presentRequest),
-        webhook: presentWebhook(await delivery.lastWebhookCheck(), deps.config.cdek.sandbox, deps.config.publicUrl),
-        attention: counts.not_delivered ?? 0,
-        sandbox: deps.config.cdek.sandbox,
-        orderQuery: number,
-        orderError: number ? `Заказ № ${number} не найден` : 'Введите номер заказа',
-      })
+      await renderList(res, number ? 404 : 200, null, { query: number, error: number ? `Заказ № ${number} не найден` : 'Введите номер заказа' })
       return
     }
     const shipmentRaw = String(req.query.shipment ?? '')

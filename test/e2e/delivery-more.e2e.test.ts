@@ -4,7 +4,7 @@ import type { Browser as PwBrowser, Page } from 'playwright-core'
 import { startApp, type TestApp } from '../support/app.js'
 import { createUser, PASSWORD } from '../support/factories.js'
 import { launchChromium, shot, logIn } from '../support/browser.js'
-import { orderWithDelivery } from '../integration/delivery/helpers.js'
+import { orderWithDelivery, splitAndShip } from '../integration/delivery/helpers.js'
 
 const SECRET = 'e2e-cdek-secret-more-0123456789'
 
@@ -84,17 +84,8 @@ describe('CDEK delivery, second part, in Chromium: packaging sizes, subscription
 
   it('the buyer sees each shipment «доставлена» and the order «доставлен» after CDEK delivers them', async () => {
     const { b, order } = await orderWithDelivery(app)
-    const member = (await app.c.companies.forMember(b.user.id, b.company.id))!
-    const lines = await app.c.db('order_lines').where({ order_id: order.id }).orderBy('id')
-    expect(await app.c.orders.split(member, b.user.id, order.number, [
-      { plannedOn: '2026-12-01', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 2_000]]) },
-      { plannedOn: '2026-12-10', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 3_000]]) },
-    ])).to.deep.equal([])
-    const shipments = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
-    const system = { kind: 'system' as const, userId: null }
-    for (const to of ['awaiting_payment', 'assembling'] as const) await app.c.orders.transition(order.id, to, system)
+    const shipments = await splitAndShip(app, b, order)
     for (const s of shipments) {
-      await app.c.orders.shipShipment(order.id, s.id, system)
       expect((await app.c.delivery.createRequest({ orderId: order.id, shipmentId: s.id, actor: { kind: 'b24', userId: null } })).ok).to.equal(true)
     }
     await app.c.dispatcher.drainOnce()

@@ -4,7 +4,7 @@ import request from 'supertest'
 import { startApp, type TestApp } from '../../support/app.js'
 import { staff, uniq } from '../../support/factories.js'
 import { cdekWebhookJob } from '../../../jobs/delivery.js'
-import { orderWithDelivery } from './helpers.js'
+import { orderWithDelivery, splitAndShip } from './helpers.js'
 
 const SECRET = 'test-cdek-secret-more-0123456789'
 const requestOf = (app: TestApp, orderId: number, shipmentId: number | null = null) =>
@@ -84,16 +84,7 @@ describe('CDEK delivered / not delivered → the order (sandbox, real HTTP)', ()
 
   it('a split order becomes «доставлен» only when its last shipment is delivered; each shipment shows «доставлена»', async () => {
     const { b, order } = await orderWithDelivery(app)
-    const member = (await app.c.companies.forMember(b.user.id, b.company.id))!
-    const lines = await app.c.db('order_lines').where({ order_id: order.id }).orderBy('id')
-    expect(await app.c.orders.split(member, b.user.id, order.number, [
-      { plannedOn: '2026-12-01', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 2_000]]) },
-      { plannedOn: '2026-12-10', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 3_000]]) },
-    ])).to.deep.equal([])
-    const [s1, s2] = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
-    for (const to of ['awaiting_payment', 'assembling'] as const) await app.c.orders.transition(order.id, to, system)
-    await app.c.orders.shipShipment(order.id, s1.id, system)
-    await app.c.orders.shipShipment(order.id, s2.id, system)
+    const [s1, s2] = await splitAndShip(app, b, order)
     const r1 = await sent(order.id, s1.id)
     const r2 = await sent(order.id, s2.id)
     expect((await request(app.url).post(`/hooks/cdek/${SECRET}`).send(hook(r1.cdek_uuid, 'DELIVERED', '2026-11-28T10:00:00+0300'))).body.applied).to.equal(true)

@@ -20,3 +20,22 @@ export async function orderWithDelivery(app: TestApp, o: { phone?: string } = {}
   return { b, order, pointId }
 }
 
+
+/**
+ * Splits the order of `orderWithDelivery` into two shipments (12 boxes + 2 kg on 1 December, the rest on 10 December), moves
+ * it to «собирается» and ships both; returns the shipments in order.
+ */
+export async function splitAndShip(app: TestApp, b: Awaited<ReturnType<typeof orderingBuyer>>, order: { id: number; number: string }) {
+  const member = (await app.c.companies.forMember(b.user.id, b.company.id))!
+  const lines = await app.c.db('order_lines').where({ order_id: order.id }).orderBy('id')
+  const problems = await app.c.orders.split(member, b.user.id, order.number, [
+    { plannedOn: '2026-12-01', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 2_000]]) },
+    { plannedOn: '2026-12-10', qty: new Map([[lines[0].id, 12_000], [lines[1].id, 3_000]]) },
+  ])
+  if (problems.length) throw new Error(`split refused: ${JSON.stringify(problems)}`)
+  const shipments: { id: number }[] = await app.c.db('order_shipments').where({ order_id: order.id }).orderBy('no')
+  const system = { kind: 'system' as const, userId: null }
+  for (const to of ['awaiting_payment', 'assembling'] as const) await app.c.orders.transition(order.id, to, system)
+  for (const s of shipments) await app.c.orders.shipShipment(order.id, s.id, system)
+  return shipments
+}
